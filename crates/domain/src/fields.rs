@@ -151,7 +151,7 @@ pub static ALL_VOCABULARIES: &[&Vocabulary] = &[
 pub static INVERTED_HEADERS: &[(&str, HouseholdField)] = &[("饮水是否困难", HouseholdField::SafeDrinkingWater), ("是否饮水困难", HouseholdField::SafeDrinkingWater)];
 
 /// Which field a column header names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FieldRef {
     Household(HouseholdField),
     Member(MemberField),

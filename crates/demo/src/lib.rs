@@ -1,0 +1,24 @@
+//! Demo data for bangfu: a fictional county (湖南省郴州市青山县) and a deterministic, streaming
+//! generator of plausible registered households (建档立卡户) and their members.
+//!
+//! ```
+//! use bangfu_demo::{demo_county, generate, DemoOptions};
+//! let county = demo_county();
+//! let opts = DemoOptions { households: 10, ..DemoOptions::default() };
+//! assert_eq!(generate(&county, &opts).count(), 10);
+//! ```
+
+mod compose;
+mod county;
+mod dice;
+mod generate;
+mod health;
+mod household;
+mod ids;
+mod income;
+mod member;
+mod names;
+mod tables;
+
+pub use county::{demo_county, DemoCounty, DemoRegion, DemoVillage};
+pub use generate::{generate, DemoOptions};

@@ -1,0 +1,70 @@
+//! The one migration chain for both backends: numbered SQL files applied in order, each in a transaction.
+
+use crate::db::{Backend, Conn, P};
+use crate::error::{Result, StoreError};
+
+/// Every migration, oldest first. Never edit a released one: add the next.
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "registry", include_str!("../migrations/0001_registry.sql"))];
+
+/// The version this program needs.
+pub fn latest() -> i64 {
+    MIGRATIONS.last().map(|m| m.0).unwrap_or(0)
+}
+
+fn dialect(sql: &str, backend: Backend) -> String {
+    match backend {
+        Backend::Sqlite => sql.replace("{BLOB}", "BLOB"),
+        Backend::Postgres => sql.replace("{BLOB}", "BYTEA"),
+    }
+}
+
+/// The schema version of a database (0 when empty).
+pub fn current_version(conn: &mut Conn) -> Result<i64> {
+    if !conn.table_exists("schema_migrations")? {
+        return Ok(0);
+    }
+    conn.query_int("SELECT MAX(version) FROM schema_migrations", &[])
+}
+
+/// Applies the missing migrations; returns the versions applied.
+pub fn migrate(conn: &mut Conn) -> Result<Vec<i64>> {
+    conn.batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+    )?;
+    let current = current_version(conn)?;
+    if current > latest() {
+        return Err(StoreError::TooNew(current));
+    }
+    let mut applied = Vec::new();
+    for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+        conn.begin()?;
+        let result = (|| -> Result<()> {
+            conn.batch(&dialect(sql, conn.backend()))?;
+            let now = crate::now_utc();
+            conn.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                &[P::Int(*version), P::Text(name), P::Text(&now)],
+            )?;
+            Ok(())
+        })();
+        match result {
+            Ok(()) => conn.commit()?,
+            Err(e) => {
+                let _ = conn.rollback();
+                return Err(e);
+            }
+        }
+        applied.push(*version);
+    }
+    Ok(applied)
+}
+
+/// Fails unless the database is at the version this program needs.
+pub fn require_current(conn: &mut Conn) -> Result<()> {
+    let current = current_version(conn)?;
+    match current.cmp(&latest()) {
+        std::cmp::Ordering::Less => Err(StoreError::NotMigrated { current, needed: latest() }),
+        std::cmp::Ordering::Greater => Err(StoreError::TooNew(current)),
+        std::cmp::Ordering::Equal => Ok(()),
+    }
+}

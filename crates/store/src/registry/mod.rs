@@ -1,0 +1,13 @@
+//! The household registry (建档立卡, 一户一档): writing, reading, updating and querying households.
+
+pub mod apply;
+pub mod columns;
+pub mod diff;
+pub mod moves;
+pub mod query;
+pub mod read;
+pub mod session;
+pub mod write;
+
+pub use read::StoredHousehold;
+pub use session::{Conflict, ImportOptions, ImportSession, SessionSummary, SourcedDoc};
