@@ -1,1 +1,58 @@
-fn main(){}
+//! The `bangfu` command line: every bulk job an administrator runs — migrate, demo, import, export,
+//! registry summaries, member moves, region import, database copy and backup.
+
+mod cmd;
+mod progress;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// bangfu（帮扶）：县级精准帮扶与防返贫监测系统
+#[derive(Parser)]
+#[command(name = "bangfu", version, about = "bangfu（帮扶）：建档立卡户登记、导入导出与管理", long_about = None)]
+pub struct Cli {
+    /// 数据库：SQLite 文件路径（默认 bangfu.db）或 postgres://… 地址
+    #[arg(long, global = true, env = "BANGFU_DATABASE", default_value = "bangfu.db")]
+    pub database: String,
+    /// 受保护字段（电话、银行账号）的密钥文件；默认放在 SQLite 文件旁（<库文件>.key）
+    #[arg(long, global = true, env = "BANGFU_KEY_FILE")]
+    pub key_file: Option<PathBuf>,
+    /// 以某个区划为管辖范围操作（区划代码前缀，如 431099101）；默认全部
+    #[arg(long, global = true, env = "BANGFU_SCOPE")]
+    pub scope: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// 创建或升级数据库结构
+    Migrate,
+    /// 生成演示县的数据库（区划与户籍），并打印汇总；也可写出导入格式的演示文件
+    Demo(cmd::demo::DemoArgs),
+    /// 导入
+    #[command(subcommand)]
+    Import(cmd::import::ImportCommand),
+    /// 导出
+    #[command(subcommand)]
+    Export(cmd::export::ExportCommand),
+    /// 区划
+    #[command(subcommand)]
+    Region(cmd::region::RegionCommand),
+    /// 户：查看、列表、成员迁移
+    #[command(subcommand)]
+    Household(cmd::household::HouseholdCommand),
+    /// 户籍汇总（可查看任一历史日期）
+    Summary(cmd::summary::SummaryArgs),
+    /// 数据库：复制、备份
+    #[command(subcommand)]
+    Db(cmd::db::DbCommand),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    if let Err(e) = cmd::run(cli) {
+        eprintln!("错误：{e:#}");
+        std::process::exit(1);
+    }
+}

@@ -3,6 +3,7 @@
 use crate::compose::Person;
 use crate::county::DemoCounty;
 use crate::dice::Dice;
+use crate::household::Helper;
 use crate::ids::IdAllocator;
 use crate::names::Names;
 use bangfu_domain::registry::HouseholdDoc;
@@ -54,6 +55,7 @@ pub(crate) struct State {
     pub county_name: String,
     /// The members of the household being generated (reused).
     pub people: Vec<Person>,
+    pub helper: Option<Helper>,
 }
 
 struct Generator {
@@ -94,6 +96,7 @@ impl Generator {
             county_prefix,
             county_name: county.county.name.clone(),
             people: Vec::with_capacity(12),
+            helper: None,
         };
         Generator { state, villages, village: 0, seq: 0, width, remaining: opts.households }
     }

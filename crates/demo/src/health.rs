@@ -8,9 +8,9 @@ impl State {
     pub fn draw_health(&mut self) {
         for i in 0..self.people.len() {
             let (chronic, serious, disabled) = match self.people[i].age {
-                ..=17 => (15, 8, 25),
-                18..=59 => (75, 28, 58),
-                _ => (190, 52, 92),
+                ..=17 => (10, 4, 12),
+                18..=59 => (55, 12, 26),
+                _ => (140, 24, 46),
             };
             let r = self.dice.below(1000);
             if r < chronic {
@@ -49,8 +49,15 @@ impl State {
     /// only given where a member is ill, disabled or at school (one is made ill or disabled if needed).
     pub fn main_cause(&mut self, monitored: bool) -> &'static str {
         let table: &[(&str, u32)] = if monitored { &RISKS } else { &CAUSES };
+        // schooling is only possible with a student, so it is weighted up where there is one
+        let student = self.people.iter().any(|p| p.is_student());
+        let weight = |&(c, w): &(&str, u32)| match c {
+            "schooling" if student => w * 5,
+            "schooling" => 0,
+            _ => w,
+        };
         for _ in 0..8 {
-            let cause = self.dice.weighted(table);
+            let (cause, _) = self.dice.weighted_by(table, weight);
             match cause {
                 "illness" => {
                     if self.people.iter().any(|p| p.is_sick()) {
@@ -67,11 +74,6 @@ impl State {
                     }
                     if let Some(i) = self.healthy_member(0) {
                         self.disable(i);
-                        return cause;
-                    }
-                }
-                "schooling" => {
-                    if self.people.iter().any(|p| p.is_student()) {
                         return cause;
                     }
                 }
@@ -110,7 +112,7 @@ impl State {
             };
             let migrant = (16..=59).contains(&age)
                 && match labour {
-                    "ordinary" | "skilled" => d.pct(47),
+                    "ordinary" | "skilled" => d.pct(43),
                     "weak" => d.pct(8),
                     _ => false,
                 };

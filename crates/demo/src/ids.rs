@@ -7,7 +7,6 @@
 //! holds one counter per day since 1900 and sex (≈ 180 KB), independent of the registry's size.
 
 use crate::dice::mix;
-use bangfu_domain::resident_id::check_char;
 use bangfu_domain::{ResidentId, Sex};
 use chrono::{Datelike, NaiveDate};
 
@@ -53,11 +52,18 @@ impl IdAllocator {
         write_digits(&mut buf[10..12], date.month());
         write_digits(&mut buf[12..14], date.day());
         write_digits(&mut buf[14..17], u32::from(seq));
-        buf[17] = check_char(&buf[..17]);
+        buf[17] = check(&buf);
         let text = std::str::from_utf8(&buf).unwrap_or_default();
         let id = ResidentId::parse_at(text, self.today).unwrap_or_else(|e| panic!("generated ID {text} is invalid: {e}"));
         (id, date)
     }
+}
+
+/// The GB 11643 check character of the first 17 digits (what `resident_id::check_char` computes).
+fn check(buf: &[u8; 18]) -> u8 {
+    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = buf[..17].iter().zip(WEIGHTS).map(|(&b, w)| u32::from(b - b'0') * w).sum();
+    b"10X98765432"[(sum % 11) as usize]
 }
 
 fn write_digits(out: &mut [u8], mut v: u32) {
@@ -70,7 +76,18 @@ fn write_digits(out: &mut [u8], mut v: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bangfu_domain::resident_id::check_char;
     use std::collections::HashSet;
+
+    #[test]
+    fn the_check_character_is_the_domains() {
+        let mut buf = *b"11010519491231002X";
+        assert_eq!(check(&buf), b'X');
+        for i in 0..1000u32 {
+            write_digits(&mut buf[14..17], i);
+            assert_eq!(check(&buf), check_char(&buf[..17]));
+        }
+    }
 
     #[test]
     fn a_crowded_day_spills_to_neighbours_and_ids_stay_unique() {

@@ -92,7 +92,7 @@ fn student_aid(d: &mut Dice, school: &str) -> i64 {
 impl State {
     /// The member record of `p`, adding their wages and transfers to `money`.
     pub fn member(&mut self, p: &Person, hh: &HouseholdFacts, money: &mut Money) -> MemberRecord {
-        let mut v = vec![Value::Null; MEMBER_FIELD_COUNT];
+        let mut v: Vec<Value> = (0..MEMBER_FIELD_COUNT).map(|_| Value::Null).collect();
         let male = p.sex == Sex::Male;
         let d = &mut self.dice;
         v[MF::Name as usize] = Value::Text(self.names.full(d, p.surname, male, p.birth.year()));

@@ -74,11 +74,17 @@ mod tests {
     fn conversions() {
         assert_eq!(convert(&Data::Float(3.0)), Ok("3".into()));
         assert_eq!(convert(&Data::Bool(true)), Ok("TRUE".into()));
-        assert_eq!(convert(&Data::String(" 张三\u{3000}".into())), Ok("张三".into()));
+        assert_eq!(
+            convert(&Data::String(" 张三\u{3000}".into())),
+            Ok("张三".into())
+        );
         let d = ExcelDateTime::new(45293.0, ExcelDateTimeType::DateTime, false);
         assert_eq!(convert(&Data::DateTime(d)), Ok("2024-01-02".into()));
         let d = ExcelDateTime::new(45293.5, ExcelDateTimeType::DateTime, false);
-        assert_eq!(convert(&Data::DateTime(d)), Ok("2024-01-02 12:00:00".into()));
+        assert_eq!(
+            convert(&Data::DateTime(d)),
+            Ok("2024-01-02 12:00:00".into())
+        );
         let d = ExcelDateTime::new(0.25, ExcelDateTimeType::DateTime, false);
         assert_eq!(convert(&Data::DateTime(d)), Ok("06:00:00".into()));
         assert_eq!(

@@ -158,7 +158,9 @@ mod tests {
 
     #[test]
     fn neutralizer_round_trips() {
-        for t in ["=1+1", "+86 138", "-5", "@x", "\tx", "'=x", "''+", "'", "a=b", "", "'abc"] {
+        for t in [
+            "=1+1", "+86 138", "-5", "@x", "\tx", "'=x", "''+", "'", "a=b", "", "'abc",
+        ] {
             let n = neutralize(t);
             assert_eq!(unneutralize(&n), t, "{t:?}");
         }
@@ -177,7 +179,10 @@ mod tests {
         assert_eq!(format_ymd_hms(2024, 1, 2, 0, 0, 0), "2024-01-02");
         assert_eq!(format_ymd_hms(2024, 1, 2, 3, 4, 5), "2024-01-02 03:04:05");
         assert_eq!(format_iso_datetime("2024-01-02T00:00:00"), "2024-01-02");
-        assert_eq!(format_iso_datetime("2024-01-02T10:30:00"), "2024-01-02 10:30:00");
+        assert_eq!(
+            format_iso_datetime("2024-01-02T10:30:00"),
+            "2024-01-02 10:30:00"
+        );
         assert_eq!(format_duration_days(1.5), "36:00:00");
     }
 }

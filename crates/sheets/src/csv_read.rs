@@ -5,7 +5,7 @@ use crate::cellfmt::{trim_owned, unneutralize};
 use crate::error::{SheetError, io_error};
 use crate::textenc::{self, DecodeReader};
 use crate::{RawRow, ReadOptions};
-use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8};
+use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
@@ -156,11 +156,15 @@ impl Ctx {
     ) -> Result<(), SheetError> {
         let col = fields.len();
         if overflow {
-            return Err(self.err(row, format!(
-                "单元格内容过长（超过 {} 个字符），请检查是否有引号不配对或内容粘贴错误",
-                self.max_chars
-            ))
-            .with_column(col, None));
+            return Err(self
+                .err(
+                    row,
+                    format!(
+                        "单元格内容过长（超过 {} 个字符），请检查是否有引号不配对或内容粘贴错误",
+                        self.max_chars
+                    ),
+                )
+                .with_column(col, None));
         }
         let bytes = std::mem::take(field);
         let text = if self.utf8_input {
@@ -176,11 +180,12 @@ impl Ctx {
             // Decoded by encoding_rs, always valid.
             String::from_utf8_lossy(&bytes).into_owned()
         };
-        let text = trim_owned(text);
+        // Undo our writer's formula guard first: it may precede a tab that trimming removes.
         let text = match unneutralize(&text) {
-            t if t.len() != text.len() => crate::cellfmt::trim_cell(t).to_string(),
+            t if t.len() != text.len() => t.to_string(),
             _ => text,
         };
+        let text = trim_owned(text);
         if col >= self.max_columns {
             if text.is_empty() {
                 return Ok(()); // padding commas beyond the limit are harmless
@@ -254,7 +259,8 @@ impl<R: BufRead> CsvRows<R> {
                 if !any_byte {
                     return Ok(None);
                 }
-                self.ctx.finish_field(&mut fields, &mut field, overflow, start_row)?;
+                self.ctx
+                    .finish_field(&mut fields, &mut field, overflow, start_row)?;
                 self.row += 1;
                 return Ok(Some((start_row, fields)));
             }
@@ -275,7 +281,8 @@ impl<R: BufRead> CsvRows<R> {
                         if state == State::StartField && b == b'"' {
                             state = State::Quoted;
                         } else if b == self.ctx.delimiter {
-                            self.ctx.finish_field(&mut fields, &mut field, overflow, start_row)?;
+                            self.ctx
+                                .finish_field(&mut fields, &mut field, overflow, start_row)?;
                             (chars, overflow, state) = (0, false, State::StartField);
                         } else if b == b'\n' || b == b'\r' {
                             self.skip_lf = b == b'\r';
@@ -298,7 +305,8 @@ impl<R: BufRead> CsvRows<R> {
                             state = State::Quoted;
                             push = true;
                         } else if b == self.ctx.delimiter {
-                            self.ctx.finish_field(&mut fields, &mut field, overflow, start_row)?;
+                            self.ctx
+                                .finish_field(&mut fields, &mut field, overflow, start_row)?;
                             (chars, overflow, state) = (0, false, State::StartField);
                         } else if b == b'\n' || b == b'\r' {
                             self.skip_lf = b == b'\r';
@@ -325,7 +333,8 @@ impl<R: BufRead> CsvRows<R> {
             }
             self.input.consume(used);
             if record_done {
-                self.ctx.finish_field(&mut fields, &mut field, overflow, start_row)?;
+                self.ctx
+                    .finish_field(&mut fields, &mut field, overflow, start_row)?;
                 self.row += 1;
                 return Ok(Some((start_row, fields)));
             }

@@ -139,7 +139,9 @@ mod tests {
     fn display_omits_missing_parts() {
         let e = SheetError::new("a.csv", "坏了");
         assert_eq!(e.to_string(), "文件 a.csv：坏了");
-        let e = SheetError::new("b.xlsx", "x").with_row(3).with_column(27, None);
+        let e = SheetError::new("b.xlsx", "x")
+            .with_row(3)
+            .with_column(27, None);
         assert_eq!(e.to_string(), "文件 b.xlsx，第 3 行，AB 列：x");
         let e = SheetError::new("", "only");
         assert_eq!(e.to_string(), "only");

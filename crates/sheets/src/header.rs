@@ -67,11 +67,73 @@ pub fn normalize_header(s: &str) -> String {
 }
 
 const UNITS: &[&str] = &[
-    "亩", "元", "万元", "千元", "百元", "月", "个月", "人", "户", "个", "岁", "周岁", "年", "天",
-    "日", "次", "间", "套", "座", "台", "头", "只", "株", "棵", "公里", "千米", "米", "厘米",
-    "km", "m", "cm", "m2", "m²", "㎡", "平方米", "平米", "公顷", "kg", "公斤", "斤", "千克",
-    "吨", "%", "‰", "是", "否", "有", "无", "y", "n", "小时", "分钟", "kw", "kwh", "度", "立方米",
-    "m3", "m³", "份", "项", "张", "本", "辆", "元/人", "必填", "选填", "可选",
+    "亩",
+    "元",
+    "万元",
+    "千元",
+    "百元",
+    "月",
+    "个月",
+    "人",
+    "户",
+    "个",
+    "岁",
+    "周岁",
+    "年",
+    "天",
+    "日",
+    "次",
+    "间",
+    "套",
+    "座",
+    "台",
+    "头",
+    "只",
+    "株",
+    "棵",
+    "公里",
+    "千米",
+    "米",
+    "厘米",
+    "km",
+    "m",
+    "cm",
+    "m2",
+    "m²",
+    "㎡",
+    "平方米",
+    "平米",
+    "公顷",
+    "kg",
+    "公斤",
+    "斤",
+    "千克",
+    "吨",
+    "%",
+    "‰",
+    "是",
+    "否",
+    "有",
+    "无",
+    "y",
+    "n",
+    "小时",
+    "分钟",
+    "kw",
+    "kwh",
+    "度",
+    "立方米",
+    "m3",
+    "m³",
+    "份",
+    "项",
+    "张",
+    "本",
+    "辆",
+    "元/人",
+    "必填",
+    "选填",
+    "可选",
 ];
 
 fn is_unit(inner: &str) -> bool {
@@ -83,10 +145,11 @@ fn is_unit(inner: &str) -> bool {
     if count == 0 || count > 6 || inner.contains('、') {
         return false;
     }
-    if let Some(digits) = inner.strip_suffix('位') {
-        if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
-            return true;
-        }
+    if let Some(digits) = inner.strip_suffix('位')
+        && !digits.is_empty()
+        && digits.chars().all(|c| c.is_ascii_digit())
+    {
+        return true;
     }
     inner.split('/').all(|part| {
         let lower = part.to_ascii_lowercase();
@@ -156,7 +219,17 @@ mod tests {
 
     #[test]
     fn idempotent_on_tricky_inputs() {
-        for s in ["a(亩)(元)", "*(元)*", "x*(元)", "**", "※(亩)※", "a[亩]", "(", ")", "a()"] {
+        for s in [
+            "a(亩)(元)",
+            "*(元)*",
+            "x*(元)",
+            "**",
+            "※(亩)※",
+            "a[亩]",
+            "(",
+            ")",
+            "a()",
+        ] {
             let once = normalize_header(s);
             assert_eq!(normalize_header(&once), once, "{s:?}");
         }

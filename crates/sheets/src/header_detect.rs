@@ -1,8 +1,8 @@
 //! Finding the header row(s) below title rows, including two-row (group / sub) headers.
 
+use crate::RawRow;
 use crate::error::SheetError;
 use crate::header::{column_letter, normalize_header, normalize_header_full, variants};
-use crate::RawRow;
 use std::ops::RangeInclusive;
 
 /// Where the header is and what its columns are called.
@@ -30,7 +30,9 @@ pub struct HeaderColumn {
 }
 
 fn cell(row: &RawRow, c: usize) -> &str {
-    row.cells.get(c).map_or("", |s| crate::cellfmt::trim_cell(s))
+    row.cells
+        .get(c)
+        .map_or("", |s| crate::cellfmt::trim_cell(s))
 }
 
 fn non_empty(row: &RawRow) -> usize {
@@ -87,7 +89,7 @@ fn is_sub_row_below(upper: &RawRow, lower: &RawRow, is_known: &dyn Fn(&str) -> b
                 // Must start a group: the next column continues it.
                 let next_u = cell(upper, c + 1);
                 let next_l = cell(lower, c + 1);
-                if !(next_u.is_empty() && !next_l.is_empty()) {
+                if !next_u.is_empty() || next_l.is_empty() {
                     return false;
                 }
                 in_span = true;
@@ -167,7 +169,10 @@ fn grouped(g: &str, s: &str) -> (String, Vec<String>) {
         &mut out,
         format!("{}{}", normalize_header_full(g), normalize_header_full(s)),
     );
-    push_unique(&mut out, format!("{}{}", normalize_header(g), normalize_header(s)));
+    push_unique(
+        &mut out,
+        format!("{}{}", normalize_header(g), normalize_header(s)),
+    );
     for v in variants(s).into_iter().chain(variants(g)) {
         push_unique(&mut out, v);
     }
@@ -192,11 +197,10 @@ pub fn detect_header(
     sheet: &str,
 ) -> Result<HeaderLayout, SheetError> {
     if preview.is_empty() {
-        return Err(SheetError::new(
-            file,
-            "工作表是空的：没有任何数据。请确认选对了文件和工作表",
-        )
-        .with_sheet(sheet));
+        return Err(
+            SheetError::new(file, "工作表是空的：没有任何数据。请确认选对了文件和工作表")
+                .with_sheet(sheet),
+        );
     }
     let scores: Vec<usize> = preview.iter().map(|r| score(r, is_known)).collect();
     let mut best: Option<usize> = None;

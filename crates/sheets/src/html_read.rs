@@ -28,7 +28,9 @@ pub(crate) fn read(
     file: &str,
     opts: &ReadOptions,
 ) -> Result<(&'static str, Vec<HtmlTable>), SheetError> {
-    let len = std::fs::metadata(path).map_err(|e| io_error(file, &e))?.len();
+    let len = std::fs::metadata(path)
+        .map_err(|e| io_error(file, &e))?
+        .len();
     if len > opts.max_uncompressed_bytes {
         return Err(SheetError::new(
             file,
@@ -214,7 +216,10 @@ impl TableState {
                 self.error = Some((
                     row_number,
                     cell.col,
-                    format!("单元格内容过长（超过 {} 个字符），请检查该单元格", opts.max_cell_chars),
+                    format!(
+                        "单元格内容过长（超过 {} 个字符），请检查该单元格",
+                        opts.max_cell_chars
+                    ),
                 ));
             } else if !text.is_empty() && cell.col >= opts.max_columns {
                 self.error = Some((
@@ -225,10 +230,10 @@ impl TableState {
                         opts.max_columns
                     ),
                 ));
-            } else if !text.is_empty() {
-                if let Some(row) = self.row.as_mut() {
-                    crate::xlsx_read::put(row, cell.col, text);
-                }
+            } else if !text.is_empty()
+                && let Some(row) = self.row.as_mut()
+            {
+                crate::xlsx_read::put(row, cell.col, text);
             }
         }
         let end = cell.col.saturating_add(cell.colspan).min(opts.max_columns);
@@ -385,7 +390,8 @@ mod tests {
 
     #[test]
     fn nested_tables_and_empty_tables() {
-        let html = "<table></table><table><tr><td>a<table><tr><td>x<td>y</table></td><td>b</tr></table>";
+        let html =
+            "<table></table><table><tr><td>a<table><tr><td>x<td>y</table></td><td>b</tr></table>";
         let t = parse_tables(html, &ReadOptions::default());
         assert_eq!(t.len(), 1);
         assert_eq!(cells(&t[0]), vec![(1, vec!["a x y", "b"])]);

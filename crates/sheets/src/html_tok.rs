@@ -147,9 +147,7 @@ impl<'a> Iterator for Tokenizer<'a> {
             }
             let next = b.get(self.pos + 1).copied();
             if b[self.pos..].starts_with(b"<!--") {
-                self.pos = self
-                    .find_ci(self.pos + 4, "-->")
-                    .map_or(b.len(), |p| p + 3);
+                self.pos = self.find_ci(self.pos + 4, "-->").map_or(b.len(), |p| p + 3);
                 continue;
             }
             match next {
@@ -251,7 +249,9 @@ fn decode_one(s: &str) -> Option<(char, usize)> {
                 _ => None,
             };
             let Some(d) = d else { break };
-            value = value.saturating_mul(if hex { 16 } else { 10 }).saturating_add(d);
+            value = value
+                .saturating_mul(if hex { 16 } else { 10 })
+                .saturating_add(d);
             end += 1;
         }
         if end == start {
@@ -306,7 +306,12 @@ mod tests {
         );
         assert_eq!(toks[3], Token::Text("a&amp;b"));
         assert_eq!(toks[4], Token::End { name: "td".into() });
-        assert_eq!(toks[6], Token::End { name: "script".into() });
+        assert_eq!(
+            toks[6],
+            Token::End {
+                name: "script".into()
+            }
+        );
         assert_eq!(toks[7], Token::Text("<"));
         assert_eq!(toks.len(), 9);
     }

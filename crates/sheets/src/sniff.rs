@@ -64,7 +64,10 @@ pub(crate) fn sniff_bytes(buf: &[u8], complete: bool) -> Result<FileKind, String
             {
                 return Err("这是 Excel 2003 XML 格式的表格，暂不支持直接导入：请用 Excel/WPS 打开后“另存为” xlsx 格式再导入".to_string());
             }
-            return Err("文件是 XML 格式，不是表格：请确认选对了文件，或用 Excel/WPS 另存为 xlsx 后再导入".to_string());
+            return Err(
+                "文件是 XML 格式，不是表格：请确认选对了文件，或用 Excel/WPS 另存为 xlsx 后再导入"
+                    .to_string(),
+            );
         }
         return Ok(FileKind::Html);
     }
@@ -95,16 +98,33 @@ mod tests {
     fn kinds() {
         assert_eq!(sniff_bytes(b"PK\x03\x04rest", false), Ok(FileKind::Xlsx));
         assert_eq!(sniff_bytes(&OLE_MAGIC, false), Ok(FileKind::Xls));
-        assert_eq!(sniff_bytes(b"  \r\n<!DOCTYPE html>", true), Ok(FileKind::Html));
-        assert_eq!(sniff_bytes(b"\xEF\xBB\xBF<TABLE>", true), Ok(FileKind::Html));
+        assert_eq!(
+            sniff_bytes(b"  \r\n<!DOCTYPE html>", true),
+            Ok(FileKind::Html)
+        );
+        assert_eq!(
+            sniff_bytes(b"\xEF\xBB\xBF<TABLE>", true),
+            Ok(FileKind::Html)
+        );
         assert_eq!(
             sniff_bytes(b"<?xml version=\"1.0\"?><html><table>", true),
             Ok(FileKind::Html)
         );
-        assert_eq!(sniff_bytes("姓名,性别\n".as_bytes(), true), Ok(FileKind::Csv));
+        assert_eq!(
+            sniff_bytes("姓名,性别\n".as_bytes(), true),
+            Ok(FileKind::Csv)
+        );
         assert!(sniff_bytes(b"", true).unwrap_err().contains("文件是空的"));
-        assert!(sniff_bytes(b"\xEF\xBB\xBF \r\n\t", true).unwrap_err().contains("文件是空的"));
-        assert!(sniff_bytes(b"\xFF\xFE \x00\n\x00", true).unwrap_err().contains("文件是空的"));
+        assert!(
+            sniff_bytes(b"\xEF\xBB\xBF \r\n\t", true)
+                .unwrap_err()
+                .contains("文件是空的")
+        );
+        assert!(
+            sniff_bytes(b"\xFF\xFE \x00\n\x00", true)
+                .unwrap_err()
+                .contains("文件是空的")
+        );
         assert!(sniff_bytes(b"<?xml version=\"1.0\"?><Workbook>", true).is_err());
         assert!(sniff_bytes(b"\x7fELF\x00\x01", true).is_err());
     }

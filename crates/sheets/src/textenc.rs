@@ -122,8 +122,7 @@ impl<R: Read> Read for DecodeReader<R> {
             );
             self.in_start += read;
             self.output.truncate(written);
-            if self.input_eof && result == CoderResult::InputEmpty && self.in_start == self.in_end
-            {
+            if self.input_eof && result == CoderResult::InputEmpty && self.in_start == self.in_end {
                 self.finished = true;
             }
         }
@@ -153,7 +152,10 @@ mod tests {
     fn gbk_round_trip() {
         let text = "户主姓名,证件号码\n张三,110105194912310021\n".repeat(2000);
         let (bytes, _, _) = encoding_rs::GBK.encode(&text);
-        assert_eq!(detect(&bytes[..PROBE_LEN.min(bytes.len())], false).0, GB18030);
+        assert_eq!(
+            detect(&bytes[..PROBE_LEN.min(bytes.len())], false).0,
+            GB18030
+        );
         assert_eq!(decode_all(&bytes, GB18030), text);
     }
 

@@ -160,8 +160,7 @@ impl Workbook {
             ));
         };
         let file = self.file.clone();
-        let inner: Box<dyn Iterator<Item = Result<RawRow, SheetError>> + '_> = match &mut self
-            .inner
+        let inner: Box<dyn Iterator<Item = Result<RawRow, SheetError>> + '_> = match &mut self.inner
         {
             Inner::Csv(setup) => {
                 let stream = csv_read::open_stream(&self.path, &file, setup)?;

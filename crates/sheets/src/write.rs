@@ -53,7 +53,7 @@ struct CsvTableWriter {
 }
 
 /// A CSV writer: UTF-8 with BOM (so Excel/WPS detect the encoding), CRLF line ends,
-/// exactly one table (a second `begin_table` is an error).
+/// every field quoted, exactly one table (a second `begin_table` is an error).
 pub fn csv_writer(path: &Path) -> Result<Box<dyn TableWriter>, SheetError> {
     let file = display_name(path);
     let f = File::create(path).map_err(|e| io_error(&file, &e))?;
@@ -62,6 +62,9 @@ pub fn csv_writer(path: &Path) -> Result<Box<dyn TableWriter>, SheetError> {
         .map_err(|e| io_error(&file, &e))?;
     let out = csv::WriterBuilder::new()
         .flexible(true)
+        // Quoting every field keeps tabs/semicolons in text from confusing delimiter
+        // detection when the file is read back.
+        .quote_style(csv::QuoteStyle::Always)
         .terminator(csv::Terminator::CRLF)
         .from_writer(buf);
     Ok(Box::new(CsvTableWriter {

@@ -97,9 +97,12 @@ impl XlsxTableWriter {
     fn err(&self, e: &XlsxError) -> SheetError {
         let msg = match e {
             XlsxError::MaxStringLengthExceeded => {
-                "单元格内容超过 Excel 的上限（32767 个字符），无法写入 xlsx；请改用 CSV 导出".to_string()
+                "单元格内容超过 Excel 的上限（32767 个字符），无法写入 xlsx；请改用 CSV 导出"
+                    .to_string()
             }
-            XlsxError::IoError(io) => format!("写入 xlsx 文件失败（{io}），请检查磁盘空间和写入权限"),
+            XlsxError::IoError(io) => {
+                format!("写入 xlsx 文件失败（{io}），请检查磁盘空间和写入权限")
+            }
             other => format!("写入 xlsx 文件失败（{other}）"),
         };
         SheetError::new(&self.file, msg)
@@ -135,8 +138,14 @@ impl XlsxTableWriter {
         let sheet = self
             .book
             .add_worksheet_with_constant_memory()
-            .map_err(|e| SheetError::new(&self.file, format!("无法创建临时文件来写 xlsx（{e}）")))?;
-        let header = self.table.as_ref().map(|t| t.header.clone()).unwrap_or_default();
+            .map_err(|e| {
+                SheetError::new(&self.file, format!("无法创建临时文件来写 xlsx（{e}）"))
+            })?;
+        let header = self
+            .table
+            .as_ref()
+            .map(|t| t.header.clone())
+            .unwrap_or_default();
         let result = (|| -> Result<(), XlsxError> {
             sheet.set_name(&name)?;
             for (c, h) in header.iter().enumerate() {
@@ -155,7 +164,10 @@ impl XlsxTableWriter {
         if let Some(t) = self.table.as_mut() {
             t.sheet_index = index;
             t.rows_in_part = 0;
-            t.widths = header.iter().map(|h| (text_width(h) + 2.0).clamp(8.0, 50.0)).collect();
+            t.widths = header
+                .iter()
+                .map(|h| (text_width(h) + 2.0).clamp(8.0, 50.0))
+                .collect();
         }
         Ok(())
     }
@@ -216,7 +228,10 @@ impl TableWriter for XlsxTableWriter {
         if header.len() > MAX_COLUMNS {
             return Err(SheetError::new(
                 &self.file,
-                format!("列数太多：xlsx 最多 {MAX_COLUMNS} 列，这张表有 {} 列", header.len()),
+                format!(
+                    "列数太多：xlsx 最多 {MAX_COLUMNS} 列，这张表有 {} 列",
+                    header.len()
+                ),
             ));
         }
         self.table = Some(Table {
@@ -234,7 +249,10 @@ impl TableWriter for XlsxTableWriter {
         if row.len() > MAX_COLUMNS {
             return Err(SheetError::new(
                 &self.file,
-                format!("列数太多：xlsx 最多 {MAX_COLUMNS} 列，这一行有 {} 列", row.len()),
+                format!(
+                    "列数太多：xlsx 最多 {MAX_COLUMNS} 列，这一行有 {} 列",
+                    row.len()
+                ),
             ));
         }
         let full = match self.table.as_ref() {
@@ -263,7 +281,12 @@ impl TableWriter for XlsxTableWriter {
         let (quote_fmt, date_fmt) = (&self.quote_fmt, &self.date_fmt);
         let sheet = match self.book.worksheet_from_index(index) {
             Ok(s) => s,
-            Err(e) => return Err(SheetError::new(&self.file, format!("写入 xlsx 文件失败（{e}）"))),
+            Err(e) => {
+                return Err(SheetError::new(
+                    &self.file,
+                    format!("写入 xlsx 文件失败（{e}）"),
+                ));
+            }
         };
         let mut result = Ok(());
         for (c, cell) in row.iter().enumerate() {
@@ -290,10 +313,10 @@ impl TableWriter for XlsxTableWriter {
     }
 
     fn finish(mut self: Box<Self>) -> Result<(), SheetError> {
-        if self.book.worksheets().is_empty() {
-            if let Err(e) = self.book.add_worksheet_with_constant_memory() {
-                return Err(self.err(&e));
-            }
+        if self.book.worksheets().is_empty()
+            && let Err(e) = self.book.add_worksheet_with_constant_memory()
+        {
+            return Err(self.err(&e));
         }
         let path = self.path.clone();
         self.book.save(&path).map_err(|e| self.err(&e))

@@ -12,8 +12,7 @@ use std::path::Path;
 
 pub(crate) type XlsxBook = Xlsx<BufReader<File>>;
 
-const CORRUPT: &str =
-    "文件不完整或已损坏（无法按 xlsx 打开）：请重新导出或另存为 xlsx 后再试";
+const CORRUPT: &str = "文件不完整或已损坏（无法按 xlsx 打开）：请重新导出或另存为 xlsx 后再试";
 /// Entries at most this big are never called a bomb, whatever their ratio.
 const BOMB_MIN_ENTRY: u64 = 10 * 1024 * 1024;
 
@@ -31,8 +30,8 @@ pub(crate) fn check_zip(path: &Path, file: &str, opts: &ReadOptions) -> Result<(
         let size = entry.size();
         let compressed = entry.compressed_size();
         total = total.saturating_add(size);
-        let bomb_ratio = size > BOMB_MIN_ENTRY
-            && size / compressed.max(1) > opts.max_compression_ratio;
+        let bomb_ratio =
+            size > BOMB_MIN_ENTRY && size / compressed.max(1) > opts.max_compression_ratio;
         if bomb_ratio {
             return Err(SheetError::new(
                 file,
@@ -93,8 +92,8 @@ pub(crate) fn rows<'a>(
     sheet: &str,
     opts: &ReadOptions,
 ) -> Result<XlsxRows<'a>, SheetError> {
-    let reader = guarded(file, || book.worksheet_cells_reader(sheet))
-        .map_err(|e| e.with_sheet(sheet))?;
+    let reader =
+        guarded(file, || book.worksheet_cells_reader(sheet)).map_err(|e| e.with_sheet(sheet))?;
     Ok(XlsxRows {
         reader,
         file: file.to_string(),
@@ -102,6 +101,7 @@ pub(crate) fn rows<'a>(
         max_columns: opts.max_columns,
         max_chars: opts.max_cell_chars,
         current: None,
+        pending_error: None,
         done: false,
     })
 }
@@ -114,6 +114,8 @@ pub(crate) struct XlsxRows<'a> {
     max_chars: usize,
     /// The row being assembled: 0-based row index and its cells.
     current: Option<(u32, Vec<String>)>,
+    /// An error to report after the row that preceded it.
+    pending_error: Option<SheetError>,
     done: bool,
 }
 
@@ -157,7 +159,10 @@ impl XlsxRows<'_> {
                 return Err(self.err(
                     r,
                     Some(c as usize),
-                    format!("单元格内容过长（超过 {} 个字符），请检查该单元格", self.max_chars),
+                    format!(
+                        "单元格内容过长（超过 {} 个字符），请检查该单元格",
+                        self.max_chars
+                    ),
                 ));
             }
             if c as usize >= self.max_columns {
@@ -221,11 +226,19 @@ impl Iterator for XlsxRows<'_> {
                 }
                 Err(e) => {
                     self.done = true;
+                    // Rows completed before the failing row come first.
+                    if let Some((row0, cells)) = self.current.take() {
+                        let number = u64::from(row0) + 1;
+                        if e.row.is_some_and(|r| r > number) {
+                            self.pending_error = Some(e);
+                            return Some(Ok(RawRow { number, cells }));
+                        }
+                    }
                     return Some(Err(e));
                 }
             }
         }
-        None
+        self.pending_error.take().map(Err)
     }
 }
 

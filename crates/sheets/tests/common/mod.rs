@@ -6,9 +6,27 @@ use std::path::{Path, PathBuf};
 
 /// Header names the importer knows (a subset of registry-fields.md).
 pub const KNOWN: &[&str] = &[
-    "户编号", "户主姓名", "户主证件号码", "家庭人口数", "联系电话", "姓名", "性别", "证件号码",
-    "身份证号", "与户主关系", "民族", "出生日期", "耕地面积", "人均纯收入", "户类型",
-    "公益性岗位", "公益性岗位(月数)", "帮扶责任人", "县(市、区、旗)", "乡", "村",
+    "户编号",
+    "户主姓名",
+    "户主证件号码",
+    "家庭人口数",
+    "联系电话",
+    "姓名",
+    "性别",
+    "证件号码",
+    "身份证号",
+    "与户主关系",
+    "民族",
+    "出生日期",
+    "耕地面积",
+    "人均纯收入",
+    "户类型",
+    "公益性岗位",
+    "公益性岗位(月数)",
+    "帮扶责任人",
+    "县(市、区、旗)",
+    "乡",
+    "村",
 ];
 
 pub fn is_known(s: &str) -> bool {
@@ -22,7 +40,9 @@ pub fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
 }
 
 /// All rows of all sheets; stops a sheet at its first error.
-pub fn read_all(path: &Path, opts: &ReadOptions) -> Result<Vec<(String, Vec<Result<RawRow, SheetError>>)>, SheetError> {
+pub type SheetRows = (String, Vec<Result<RawRow, SheetError>>);
+
+pub fn read_all(path: &Path, opts: &ReadOptions) -> Result<Vec<SheetRows>, SheetError> {
     let mut wb = Workbook::open(path, opts)?;
     let mut out = Vec::new();
     for (i, name) in wb.sheet_names().into_iter().enumerate() {

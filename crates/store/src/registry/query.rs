@@ -205,3 +205,55 @@ pub fn events_of(conn: &mut Conn, scope: &RegionScope, household_id: i64) -> Res
         .map(|r| (r[0].date().unwrap_or_default(), r[1].string(), r[2].text().map(str::to_string), r[3].string(), r[4].text().map(str::to_string)))
         .collect())
 }
+
+/// One export filter: a coded field (household or member) equal to a code.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldFilter {
+    pub field: bangfu_domain::fields::FieldRef,
+    pub code: String,
+}
+
+/// The next ids (after `after_id`, ascending) of active households in scope matching every filter;
+/// a member-field filter matches a household with at least one such active member.
+pub fn matching_ids(conn: &mut Conn, scope: &RegionScope, region: Option<&RegionCode>, filters: &[FieldFilter], after_id: i64, limit: i64) -> Result<Vec<i64>> {
+    use bangfu_domain::fields::FieldRef;
+    let pattern = scope.like_pattern();
+    let region_pattern = region.map(|r| format!("{}%", r.prefix()));
+    let mut sql = String::from("SELECT h.id FROM household h WHERE h.status = 'active' AND h.region_code LIKE ? AND h.id > ?");
+    let mut params = vec![P::Text(&pattern), P::Int(after_id)];
+    if let Some(p) = &region_pattern {
+        sql.push_str(" AND h.region_code LIKE ?");
+        params.push(P::Text(p));
+    }
+    for f in filters {
+        match f.field {
+            FieldRef::Household(hf) | FieldRef::InvertedHousehold(hf) => {
+                let key = hf.def().key;
+                if key.starts_with("cause_") {
+                    sql.push_str(" AND (h.cause_1 = ? OR h.cause_2 = ? OR h.cause_3 = ? OR h.cause_4 = ? OR h.cause_5 = ?)");
+                    for _ in 0..5 {
+                        params.push(P::Text(&f.code));
+                    }
+                } else {
+                    sql.push_str(&format!(" AND h.{key} = ?"));
+                    params.push(P::Text(&f.code));
+                }
+            }
+            FieldRef::Member(mf) => {
+                sql.push_str(&format!(" AND EXISTS (SELECT 1 FROM member m WHERE m.household_id = h.id AND m.status = 'active' AND m.{} = ?)", mf.def().key));
+                params.push(P::Text(&f.code));
+            }
+        }
+    }
+    sql.push_str(" ORDER BY h.id LIMIT ?");
+    params.push(P::Int(limit));
+    Ok(conn.query(&sql, &params)?.iter().filter_map(|r| r[0].int()).collect())
+}
+
+/// Totals of the registry in scope: (households, active members, households by type).
+pub fn totals(conn: &mut Conn, scope: &RegionScope) -> Result<(i64, i64)> {
+    let pattern = scope.like_pattern();
+    let h = conn.query_int("SELECT COUNT(*) FROM household WHERE status = 'active' AND region_code LIKE ?", &[P::Text(&pattern)])?;
+    let m = conn.query_int("SELECT COUNT(*) FROM member WHERE status = 'active' AND region_code LIKE ?", &[P::Text(&pattern)])?;
+    Ok((h, m))
+}
