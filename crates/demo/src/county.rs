@@ -38,7 +38,7 @@ impl DemoCounty {
         let mut out = vec![self.province.clone(), self.city.clone(), self.county.clone()];
         out.extend(self.townships.iter().cloned());
         out.extend(self.villages.iter().map(|v| v.region.clone()));
-        out.sort_by(|a, b| a.code.cmp(&b.code));
+        out.sort_by_key(|r| r.code);
         out
     }
 

@@ -153,14 +153,12 @@ impl State {
             }
         }
         set(HF::Cause1, Value::Code(cause1));
-        if self.dice.pct(40) {
-            if let Some(c2) = self.other_cause(&[cause1]) {
-                set(HF::Cause2, Value::Code(c2));
-                if self.dice.pct(20) {
-                    if let Some(c3) = self.other_cause(&[cause1, c2]) {
-                        set(HF::Cause3, Value::Code(c3));
-                    }
-                }
+        let c2 = if self.dice.pct(40) { self.other_cause(&[cause1]) } else { None };
+        if let Some(c2) = c2 {
+            set(HF::Cause2, Value::Code(c2));
+            let c3 = if self.dice.pct(20) { self.other_cause(&[cause1, c2]) } else { None };
+            if let Some(c3) = c3 {
+                set(HF::Cause3, Value::Code(c3));
             }
         }
         let land = self.land(&mut set);
