@@ -28,9 +28,35 @@ fn options() -> ReadOptions {
     }
 }
 
+/// libfuzzer-sys aborts on every panic. bangfu-sheets runs calamine inside
+/// `catch_unwind` and turns its panics (e.g. integer overflow on absurd cell references,
+/// which only panics where overflow checks are on) into a "file damaged" error; such a
+/// panic is not a bug of this crate. This hook lets panics raised inside calamine unwind
+/// to that guard and keeps aborting on every other panic.
+fn install_panic_filter() {
+    static ONCE: OnceLock<()> = OnceLock::new();
+    ONCE.get_or_init(|| {
+        let fuzzer_hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let in_calamine = info
+                .location()
+                .is_some_and(|l| l.file().contains("/calamine-"));
+            if in_calamine {
+                CALAMINE_PANICS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            } else {
+                fuzzer_hook(info);
+            }
+        }));
+    });
+}
+
+/// How many calamine panics were caught (and turned into errors) in this process.
+pub static CALAMINE_PANICS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 /// Writes `data` to `name` in the scratch directory and reads it completely. Also runs
 /// header detection on the first rows of every sheet.
 pub fn exercise(data: &[u8], name: &str) {
+    install_panic_filter();
     let path = scratch().join(name);
     {
         let mut f = std::fs::File::create(&path).expect("create input file");

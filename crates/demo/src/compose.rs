@@ -72,7 +72,8 @@ impl State {
         let region = if self.dice.pct(elsewhere) { *self.dice.pick(&OTHER_COUNTIES) } else { self.county_prefix };
         let (id, birth) = self.ids.issue(&region, wanted, sex(male));
         let age = age_at(birth, self.today);
-        let school = school_status(&mut self.dice, age);
+        let married = matches!(relation, "spouse" | "daughter_in_law" | "son_in_law");
+        let school = if married { "not_student" } else { school_status(&mut self.dice, age) };
         self.people.push(Person {
             relation,
             sex: sex(male),
@@ -161,11 +162,11 @@ impl State {
         let mut r = size - self.people.len();
         if a >= 48 && r >= 2 && self.dice.pct(if size >= 4 { 70 } else { 40 }) {
             let son = a - self.dice.range(21, 30);
-            if son >= 22 {
+            if son >= 24 {
                 self.add("son", true, son, family_sn, 2);
                 let (gap, dil_sn) = (self.dice.range(-5, 2), self.surname());
-                self.add("daughter_in_law", false, son + gap, dil_sn, 40);
-                let mut g = son - self.dice.range(21, son.min(32));
+                self.add("daughter_in_law", false, (son + gap).max(21), dil_sn, 40);
+                let mut g = son - self.dice.range(22, son.min(32));
                 for _ in 2..r {
                     let m = self.dice.pct(52);
                     self.add(if m { "grandson" } else { "granddaughter" }, m, g, family_sn, 2);

@@ -13,10 +13,11 @@ pub(crate) struct Land {
 
 /// Where the per-capita income should end up (元 per person per year).
 pub(crate) enum Goal {
-    /// Exited and risk-eliminated households: at least ~8,000 (topped up when below).
+    /// Exited and risk-eliminated households: mostly at least 8,000 (topped up when below).
     Floor,
-    /// Below the monitoring line: scaled into `lo..=hi` when above it.
+    /// Below the monitoring line: brought into `lo..=hi`.
     Below(i32, i32),
+    /// As earned, but at least about 5,000 (assistance covers the rest).
     Free,
 }
 
@@ -26,9 +27,12 @@ impl State {
         let n = size.max(1) as i64;
         let r = |d: &mut crate::dice::Dice, lo: i32, hi: i32| i64::from(d.range(lo, hi));
         let mut wage = money.wage;
-        let livestock = if d.pct(40) { r(d, 1000, 8000) } else { 0 };
-        let mut business = land.cultivated * r(d, 300, 1000) / 100 + land.orchard * r(d, 800, 2500) / 100 + land.forest * r(d, 20, 80) / 100 + livestock;
-        let mut property = if d.pct(45) { r(d, 200, 2500) } else { 0 };
+        let livestock = if has_labour && d.pct(40) { r(d, 1000, 8000) } else { 0 };
+        let farmed = land.cultivated * r(d, 300, 1000) / 100 + land.orchard * r(d, 800, 2500) / 100 + land.forest * r(d, 20, 80) / 100;
+        // without labour the land is mostly rented out: little produce, some rent
+        let mut business = if has_labour { farmed } else { farmed / 5 } + livestock;
+        let rent = if has_labour { 0 } else { land.cultivated * r(d, 100, 300) / 100 };
+        let mut property = rent + if d.pct(45) { r(d, 200, 2500) } else { 0 };
         let mut transfer = money.transfer + land.cultivated * r(d, 100, 130) / 100;
         if facts.dibao {
             transfer += n * r(d, 3600, 4800);
@@ -41,20 +45,20 @@ impl State {
         }
         let mut expense = business * r(d, 20, 40) / 100;
         let net = wage + business + property + transfer - expense;
-        match goal {
-            Goal::Floor if net < 8000 * n && d.pct(92) => {
-                let add = r(d, 8000, 11000) * n - net;
-                if has_labour { wage += add } else { transfer += add }
+        // top up to `target` (per person), from work where there is labour, else from transfers
+        let (lo, hi) = match goal {
+            Goal::Floor if d.pct(92) => (8000, 11000),
+            Goal::Floor => (6000, 8000),
+            Goal::Below(lo, hi) => (lo, hi),
+            Goal::Free => (5000, 7000),
+        };
+        let target = r(d, lo, hi) * n;
+        if net < lo as i64 * n {
+            if has_labour { wage += target - net } else { transfer += target - net }
+        } else if matches!(goal, Goal::Below(..)) && net > target {
+            for x in [&mut wage, &mut business, &mut property, &mut transfer, &mut expense] {
+                *x = *x * target / net;
             }
-            Goal::Below(lo, hi) => {
-                let target = r(d, lo, hi) * n;
-                if net > target {
-                    for x in [&mut wage, &mut business, &mut property, &mut transfer, &mut expense] {
-                        *x = *x * target / net;
-                    }
-                }
-            }
-            _ => {}
         }
         let fen = [wage, business, property, transfer, expense].map(|x| x * 100);
         let net = fen[0] + fen[1] + fen[2] + fen[3] - fen[4];

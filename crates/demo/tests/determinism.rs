@@ -14,6 +14,5 @@ fn same_seed_same_households_and_another_seed_differs() {
     assert!(a == b, "same seed must give identical households");
     let c: Vec<_> = generate(&county, &opts(1000, 43)).collect();
     assert!(a != c);
-    // a longer run starts with the same households only where the village plan is the same
     assert_eq!(generate(&county, &opts(1000, 42)).size_hint(), (1000, Some(1000)));
 }
