@@ -42,7 +42,11 @@ fn install_panic_filter() {
                 .location()
                 .is_some_and(|l| l.file().contains("/calamine-"));
             if in_calamine {
-                CALAMINE_PANICS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let n = CALAMINE_PANICS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if n < 20 {
+                    // Visible in the fuzz log, so upstream panics can be reported.
+                    eprintln!("caught calamine panic #{}: {info}", n + 1);
+                }
             } else {
                 fuzzer_hook(info);
             }

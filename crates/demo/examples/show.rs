@@ -1,6 +1,6 @@
 //! Prints a few generated households as field: value lines: `cargo run -p bangfu-demo --example show [n] [seed]`.
 
-use bangfu_demo::{demo_county, generate, DemoOptions};
+use bangfu_demo::{DemoOptions, demo_county, generate};
 use bangfu_domain::fields::{HouseholdField, MemberField};
 use bangfu_domain::registry::INCOME_FIELDS;
 use bangfu_domain::value::format_value;

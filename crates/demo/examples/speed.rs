@@ -1,6 +1,6 @@
 //! Measures generation speed: `cargo run --release -p bangfu-demo --example speed [households]`.
 
-use bangfu_demo::{demo_county, generate, DemoOptions};
+use bangfu_demo::{DemoOptions, demo_county, generate};
 use std::time::Instant;
 
 fn main() {

@@ -50,7 +50,7 @@ pub(crate) fn age_at(birth: NaiveDate, today: NaiveDate) -> i32 {
 pub(crate) fn school_status(dice: &mut Dice, age: i32) -> &'static str {
     match age {
         ..=2 => "preschool_age",
-        3..=5 => if dice.pct(88) { "preschool" } else { "preschool_age" },
+        3..=5 => "preschool",
         6..=11 => PRIMARY[(age - 6) as usize],
         12..=14 => JUNIOR[(age - 12) as usize],
         15..=17 => match dice.below(100) {
@@ -58,7 +58,13 @@ pub(crate) fn school_status(dice: &mut Dice, age: i32) -> &'static str {
             58..85 => VOCATIONAL[(age - 15) as usize],
             _ => "not_student",
         },
-        18..=20 if dice.pct(30) => if dice.pct(45) { HIGHER_VOCATIONAL[(age - 18) as usize] } else { "college" },
+        18..=20 if dice.pct(30) => {
+            if dice.pct(45) {
+                HIGHER_VOCATIONAL[(age - 18) as usize]
+            } else {
+                "college"
+            }
+        }
         21..=22 if dice.pct(15) => "college",
         _ => "not_student",
     }

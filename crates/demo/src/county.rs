@@ -51,8 +51,18 @@ impl DemoCounty {
 
 /// Townships with their number of villages (150 in all).
 const TOWNSHIPS: [(&str, u32); 12] = [
-    ("城关镇", 18), ("龙海镇", 15), ("牌楼乡", 9), ("石桥镇", 12), ("白沙镇", 14), ("永和乡", 8),
-    ("竹山乡", 13), ("新田镇", 11), ("大坪乡", 16), ("金溪镇", 10), ("黄茅乡", 12), ("长塘镇", 12),
+    ("城关镇", 18),
+    ("龙海镇", 15),
+    ("牌楼乡", 9),
+    ("石桥镇", 12),
+    ("白沙镇", 14),
+    ("永和乡", 8),
+    ("竹山乡", 13),
+    ("新田镇", 11),
+    ("大坪乡", 16),
+    ("金溪镇", 10),
+    ("黄茅乡", 12),
+    ("长塘镇", 12),
 ];
 
 const VILLAGE_FIRST: &str = "黄石龙马桃杨高新田竹枫长大上下东西南北白青金银花松柏梅李塘岭坪溪水中太平和兴安福乐桐樟荷";
@@ -92,7 +102,12 @@ pub fn demo_county() -> DemoCounty {
             let groups = (1..=dice.range(4, 12)).map(|g| format!("{g}组")).collect();
             let poor_village = dice.pct(22);
             let exit_year = poor_village.then(|| dice.range(2016, 2020));
-            villages.push(DemoVillage { region: region(&format!("{tcode}{:03}", 201 + v), &name), groups, poor_village, exit_year });
+            villages.push(DemoVillage {
+                region: region(&format!("{tcode}{:03}", 201 + v), &name),
+                groups,
+                poor_village,
+                exit_year,
+            });
         }
     }
     DemoCounty {
@@ -119,7 +134,8 @@ mod tests {
         for t in &c.townships {
             assert_eq!(t.code.level(), RegionLevel::Township);
             assert!(c.county.code.contains(&t.code));
-            let names: Vec<&str> = c.villages.iter().filter(|v| t.code.contains(&v.region.code)).map(|v| v.region.name.as_str()).collect();
+            let names: Vec<&str> =
+                c.villages.iter().filter(|v| t.code.contains(&v.region.code)).map(|v| v.region.name.as_str()).collect();
             assert!((8..=18).contains(&names.len()), "{}", t.name);
             assert_eq!(names.iter().collect::<HashSet<_>>().len(), names.len());
         }

@@ -79,10 +79,15 @@ pub(crate) struct Cumulative(Vec<u32>);
 impl Cumulative {
     pub fn new(weights: impl IntoIterator<Item = u32>) -> Cumulative {
         let mut sum = 0;
-        Cumulative(weights.into_iter().map(|w| {
-            sum += w;
-            sum
-        }).collect())
+        Cumulative(
+            weights
+                .into_iter()
+                .map(|w| {
+                    sum += w;
+                    sum
+                })
+                .collect(),
+        )
     }
 
     pub fn pick(&self, dice: &mut Dice) -> usize {

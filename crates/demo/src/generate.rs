@@ -79,7 +79,13 @@ impl Generator {
             cum += weights[i];
             let quota = (n * cum as u128 / total as u128) as usize - before;
             let township = county.township_of(v).map(|t| t.name.clone()).unwrap_or_default();
-            villages.push(VillagePlan { index: i, code: v.region.code.as_str().to_string(), township, groups: v.groups.clone(), quota });
+            villages.push(VillagePlan {
+                index: i,
+                code: v.region.code.as_str().to_string(),
+                township,
+                groups: v.groups.clone(),
+                quota,
+            });
         }
         let max_quota = villages.iter().map(|v| v.quota).max().unwrap_or(0);
         let width = max_quota.to_string().len().max(4);

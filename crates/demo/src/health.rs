@@ -39,7 +39,13 @@ impl State {
             return None;
         }
         if self.dice.pct(50) {
-            return self.people.iter().enumerate().filter(|(_, p)| p.health == "healthy" && p.age >= min_age).max_by_key(|(_, p)| p.age).map(|(i, _)| i);
+            return self
+                .people
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.health == "healthy" && p.age >= min_age)
+                .max_by_key(|(_, p)| p.age)
+                .map(|(i, _)| i);
         }
         let k = self.dice.below(n as u32) as usize;
         self.people.iter().enumerate().filter(|(_, p)| p.health == "healthy" && p.age >= min_age).nth(k).map(|(i, _)| i)
@@ -100,13 +106,37 @@ impl State {
                 match health {
                     "disabled" if grade <= 2 => "lost",
                     "disabled" => "weak",
-                    "serious_illness" => if d.pct(45) { "lost" } else { "weak" },
-                    "chronic" if age >= 65 => if d.pct(60) { "weak" } else { "none" },
+                    "serious_illness" => {
+                        if d.pct(45) {
+                            "lost"
+                        } else {
+                            "weak"
+                        }
+                    }
+                    "chronic" if age >= 65 => {
+                        if d.pct(60) {
+                            "weak"
+                        } else {
+                            "none"
+                        }
+                    }
                     "chronic" if d.pct(60) => "weak",
                     "chronic" => "ordinary",
-                    _ if age >= 75 => if d.pct(75) { "none" } else { "weak" },
+                    _ if age >= 75 => {
+                        if d.pct(75) {
+                            "none"
+                        } else {
+                            "weak"
+                        }
+                    }
                     _ if age >= 65 => d.weighted(&[("weak", 70), ("ordinary", 15), ("none", 15)]),
-                    _ if age >= 60 => if d.pct(55) { "ordinary" } else { "weak" },
+                    _ if age >= 60 => {
+                        if d.pct(55) {
+                            "ordinary"
+                        } else {
+                            "weak"
+                        }
+                    }
                     _ if age <= 45 && d.pct(24) => "skilled",
                     _ => "ordinary",
                 }

@@ -1,14 +1,14 @@
 //! A household's record: status and history, causes, land, housing, guarantees, contacts, helper.
 
-use crate::dice::{mix, Dice};
+use crate::dice::{Dice, mix};
 use crate::generate::{State, VillagePlan};
 use crate::income::{Goal, Land};
 use crate::member::{HouseholdFacts, Money};
 use crate::tables::*;
-use bangfu_domain::fields::{HouseholdField as HF, HOUSEHOLD_FIELD_COUNT};
+use bangfu_domain::Value;
+use bangfu_domain::fields::{HOUSEHOLD_FIELD_COUNT, HouseholdField as HF};
 use bangfu_domain::registry::HouseholdDoc;
 use bangfu_domain::value::Secret;
-use bangfu_domain::Value;
 use chrono::NaiveDate;
 
 fn day(y: i32, m: u32, d: u32) -> i32 {
@@ -102,7 +102,8 @@ impl State {
             890..980 => "monitored",
             _ => "poor",
         };
-        let category = (htype == "monitored").then(|| self.dice.weighted(&[("unstable_exited", 55), ("edge_at_risk", 32), ("sudden_hardship", 13)]));
+        let category = (htype == "monitored")
+            .then(|| self.dice.weighted(&[("unstable_exited", 55), ("edge_at_risk", 32), ("sudden_hardship", 13)]));
         let registered = match category {
             Some("edge_at_risk") => false,
             Some("sudden_hardship") => self.dice.pct(40),
@@ -122,7 +123,11 @@ impl State {
         let group = seq * village.groups.len() / village.quota.max(1);
         set(HF::VillagerGroup, text(&village.groups[group.min(village.groups.len() - 1)]));
         set(HF::HouseholdNo, Value::Text(household_no(&village.code, seq + 1, width)));
-        let stated = if self.dice.permille(3) { (size as i64 + if self.dice.pct(50) { 1 } else { -1 }).max(1) } else { size as i64 };
+        let stated = if self.dice.permille(3) {
+            (size as i64 + if self.dice.pct(50) { 1 } else { -1 }).max(1)
+        } else {
+            size as i64
+        };
         set(HF::StatedSize, Value::Int(stated));
         set(HF::HouseholdType, Value::Code(htype));
         set(HF::PovertyAttribute, Value::Code(attribute));
@@ -206,7 +211,13 @@ impl State {
         set(HF::HousingArea, Value::Int(i64::from(area)));
         let dangerous = d.permille(10);
         set(HF::DangerousHouse, Value::Bool(dangerous));
-        let grade = if dangerous { d.pick(&["C", "D"]) } else if d.pct(60) { "A" } else { "B" };
+        let grade = if dangerous {
+            d.pick(&["C", "D"])
+        } else if d.pct(60) {
+            "A"
+        } else {
+            "B"
+        };
         set(HF::HousingGrade, Value::Code(grade));
         set(HF::HasElectricity, Value::Bool(d.permille(999)));
         set(HF::HasBroadcastTv, Value::Bool(d.pct(98)));

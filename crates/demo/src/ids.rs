@@ -54,7 +54,8 @@ impl IdAllocator {
         write_digits(&mut buf[14..17], u32::from(seq));
         buf[17] = check(&buf);
         let text = std::str::from_utf8(&buf).unwrap_or_default();
-        let id = ResidentId::parse_at(text, self.today).unwrap_or_else(|e| panic!("generated ID {text} is invalid: {e}"));
+        let id =
+            ResidentId::parse_at(text, self.today).unwrap_or_else(|e| panic!("generated ID {text} is invalid: {e}"));
         (id, date)
     }
 }

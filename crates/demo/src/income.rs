@@ -22,13 +22,23 @@ pub(crate) enum Goal {
 }
 
 impl State {
-    pub fn income(&mut self, size: usize, land: &Land, facts: &HouseholdFacts, money: &Money, goal: Goal, has_labour: bool) -> IncomeRecord {
+    pub fn income(
+        &mut self,
+        size: usize,
+        land: &Land,
+        facts: &HouseholdFacts,
+        money: &Money,
+        goal: Goal,
+        has_labour: bool,
+    ) -> IncomeRecord {
         let d = &mut self.dice;
         let n = size.max(1) as i64;
         let r = |d: &mut crate::dice::Dice, lo: i32, hi: i32| i64::from(d.range(lo, hi));
         let mut wage = money.wage;
         let livestock = if has_labour && d.pct(40) { r(d, 1000, 8000) } else { 0 };
-        let farmed = land.cultivated * r(d, 300, 1000) / 100 + land.orchard * r(d, 800, 2500) / 100 + land.forest * r(d, 20, 80) / 100;
+        let farmed = land.cultivated * r(d, 300, 1000) / 100
+            + land.orchard * r(d, 800, 2500) / 100
+            + land.forest * r(d, 20, 80) / 100;
         // without labour the land is mostly rented out: little produce, some rent
         let mut business = if has_labour { farmed } else { farmed / 5 } + livestock;
         let rent = if has_labour { 0 } else { land.cultivated * r(d, 100, 300) / 100 };
@@ -65,7 +75,15 @@ impl State {
         let per_capita = (2 * net + n).div_euclid(2 * n);
         IncomeRecord {
             year: i64::from(self.year),
-            amounts: [Some(fen[0]), Some(fen[1]), Some(fen[2]), Some(fen[3]), Some(fen[4]), Some(net), Some(per_capita)],
+            amounts: [
+                Some(fen[0]),
+                Some(fen[1]),
+                Some(fen[2]),
+                Some(fen[3]),
+                Some(fen[4]),
+                Some(net),
+                Some(per_capita),
+            ],
         }
     }
 }

@@ -20,5 +20,5 @@ mod member;
 mod names;
 mod tables;
 
-pub use county::{demo_county, DemoCounty, DemoRegion, DemoVillage};
-pub use generate::{generate, DemoOptions};
+pub use county::{DemoCounty, DemoRegion, DemoVillage, demo_county};
+pub use generate::{DemoOptions, generate};

@@ -4,7 +4,7 @@ use crate::compose::Person;
 use crate::dice::Dice;
 use crate::generate::State;
 use crate::tables::{CHANNELS, EMPLOYERS, ETHNICITIES, PLACES, WELFARE_POSTS};
-use bangfu_domain::fields::{MemberField as MF, MEMBER_FIELD_COUNT};
+use bangfu_domain::fields::{MEMBER_FIELD_COUNT, MemberField as MF};
 use bangfu_domain::registry::MemberRecord;
 use bangfu_domain::{Sex, Value};
 use chrono::Datelike;
@@ -59,8 +59,22 @@ fn education(d: &mut Dice, p: &Person) -> &'static str {
     match p.age {
         ..=5 => "none_preschool",
         6..=17 => "junior",
-        18..=29 => d.weighted(&[("junior", 42), ("senior", 20), ("secondary_vocational", 18), ("college", 13), ("bachelor", 5), ("technician", 2)]),
-        30..=49 => d.weighted(&[("primary", 20), ("junior", 58), ("senior", 12), ("secondary_vocational", 6), ("college", 3), ("bachelor", 1)]),
+        18..=29 => d.weighted(&[
+            ("junior", 42),
+            ("senior", 20),
+            ("secondary_vocational", 18),
+            ("college", 13),
+            ("bachelor", 5),
+            ("technician", 2),
+        ]),
+        30..=49 => d.weighted(&[
+            ("primary", 20),
+            ("junior", 58),
+            ("senior", 12),
+            ("secondary_vocational", 6),
+            ("college", 3),
+            ("bachelor", 1),
+        ]),
         50..=69 => d.weighted(&[("illiterate", 10), ("primary", 45), ("junior", 38), ("senior", 7)]),
         _ => d.weighted(&[("illiterate", 35), ("primary", 50), ("junior", 13), ("senior", 2)]),
     }

@@ -23,7 +23,7 @@ fn expected_school(age: i32, status: &str) -> bool {
     let grade = |prefix: &str, n: i32| status == format!("{prefix}{n}");
     match age {
         ..=2 => status == "preschool_age",
-        3..=5 => matches!(status, "preschool" | "preschool_age"),
+        3..=5 => status == "preschool",
         6..=11 => grade("primary_", age - 5),
         12..=14 => grade("junior_", age - 5),
         15..=17 => grade("senior_", age - 14) || grade("vocational_", age - 14) || status == "not_student",
@@ -53,7 +53,10 @@ fn shares_look_like_a_registry() {
         match cause {
             "illness" => assert!(has(&|m| matches!(m.get(MF::Health).as_code(), Some("chronic" | "serious_illness")))),
             "disability" => assert!(has(&|m| m.get(MF::Health).as_code() == Some("disabled"))),
-            "schooling" => assert!(has(&|m| !matches!(m.get(MF::SchoolStatus).as_code(), Some("not_student" | "preschool" | "preschool_age")))),
+            "schooling" => assert!(has(&|m| !matches!(
+                m.get(MF::SchoolStatus).as_code(),
+                Some("not_student" | "preschool" | "preschool_age")
+            ))),
             _ => {}
         }
         if code(&doc, HF::HouseholdType) == "monitored" {
@@ -77,7 +80,8 @@ fn shares_look_like_a_registry() {
             }
         }
         let income = &doc.incomes[0].amounts;
-        let sum = income[0].unwrap() + income[1].unwrap() + income[2].unwrap() + income[3].unwrap() - income[4].unwrap();
+        let sum =
+            income[0].unwrap() + income[1].unwrap() + income[2].unwrap() + income[3].unwrap() - income[4].unwrap();
         assert_eq!(income[5], Some(sum));
         for m in &doc.members {
             members += 1;
@@ -86,7 +90,9 @@ fn shares_look_like_a_registry() {
             assert!(expected_school(a, school), "age {a} with {school}");
             bump(format!("health:{}", m.get(MF::Health).as_code().unwrap()));
             if m.get(MF::Health).as_code() == Some("disabled") {
-                assert!(m.get(MF::DisabilityGrade).as_code().is_some() && m.get(MF::DisabilityCategory).as_code().is_some());
+                assert!(
+                    m.get(MF::DisabilityGrade).as_code().is_some() && m.get(MF::DisabilityCategory).as_code().is_some()
+                );
             }
             if (16..=59).contains(&a) && school == "not_student" {
                 working_age += 1;
@@ -106,7 +112,11 @@ fn shares_look_like_a_registry() {
     }
     let migrant_share = migrants as f64 / working_age as f64;
     let in_band = exited_in_band as f64 / exited as f64;
-    eprintln!("migrants {:.1} % of working age; exited per-capita 8–25k: {:.1} %", 100.0 * migrant_share, 100.0 * in_band);
+    eprintln!(
+        "migrants {:.1} % of working age; exited per-capita 8–25k: {:.1} %",
+        100.0 * migrant_share,
+        100.0 * in_band
+    );
     assert!((0.70..=0.90).contains(&share("type:exited", n)));
     assert!((0.05..=0.12).contains(&share("type:monitored", n)));
     let top = keys.iter().filter(|k| k.starts_with("cause:")).max_by_key(|k| count[*k]).unwrap();

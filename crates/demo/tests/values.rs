@@ -3,10 +3,10 @@
 mod common;
 
 use bangfu_demo::{demo_county, generate};
-use bangfu_domain::fields::{HouseholdField, MemberField};
-use bangfu_domain::registry::{check_household, resolve_member, INCOME_FIELDS};
-use bangfu_domain::value::{format_value, parse_value};
 use bangfu_domain::Value;
+use bangfu_domain::fields::{HouseholdField, MemberField};
+use bangfu_domain::registry::{INCOME_FIELDS, check_household, resolve_member};
+use bangfu_domain::value::{format_value, parse_value};
 use common::{opts, today};
 
 fn round_trips(kind: bangfu_domain::Kind, v: &Value, what: &str) {

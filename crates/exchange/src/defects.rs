@@ -139,12 +139,12 @@ impl Injector {
             }
             Defect::BirthMismatch => set(row, self.col_birth, Cell::Text("1901-01-01".into())),
             Defect::SecondHead => {
-                let j = if rows.len() > 1 { (i + 1) % rows.len() } else { i };
-                let row = &mut rows[j];
-                if rows_len_gt1(j, i) {
-                    set(row, self.col_relation, Cell::Text("户主".into()));
-                } else {
-                    set(row, self.col_relation, Cell::Text("之子".into()));
+                // another member becomes 户主 too; in a one-person household the only head loses the title
+                let relation = self.col_relation;
+                let is_head = |r: &Vec<Cell>| relation.and_then(|c| text(&r[c])).as_deref() == Some("户主");
+                match (0..rows.len()).map(|k| (i + k) % rows.len()).find(|&j| !is_head(&rows[j])) {
+                    Some(j) => set(&mut rows[j], relation, Cell::Text("户主".into())),
+                    None => set(&mut rows[i], relation, Cell::Text("之子".into())),
                 }
             }
             Defect::UnknownCause => set(row, self.col_cause, Cell::Text("因穷".into())),
@@ -174,10 +174,6 @@ impl Injector {
     pub fn errors(&self) -> usize {
         self.injected.iter().filter(|(d, _)| d.is_error()).count()
     }
-}
-
-fn rows_len_gt1(j: usize, i: usize) -> bool {
-    j != i
 }
 
 fn text(c: &Cell) -> Option<String> {

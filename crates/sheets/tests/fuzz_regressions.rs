@@ -18,11 +18,11 @@ fn xlsx_with_sheet_data(dir: &std::path::Path, sheet_data: &str) -> std::path::P
     let mut zin = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
     let out_path = dir.join("patched.xlsx");
     let mut zout = zip::ZipWriter::new(std::fs::File::create(&out_path).unwrap());
-    let opts = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Stored);
+    let opts =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     for i in 0..zin.len() {
         let mut entry = zin.by_index(i).unwrap();
-        let name = entry.name().to_string();
+        let name = entry.name().unwrap().to_string();
         let mut body = Vec::new();
         entry.read_to_end(&mut body).unwrap();
         if name == "xl/worksheets/sheet1.xml" {
@@ -60,6 +60,22 @@ fn overlong_cell_reference() {
                 e.message.contains("损坏") || e.message.contains("列数太多"),
                 "{e}"
             );
+        }
+    }
+}
+
+/// read_xlsx crash 2: a row number beyond u32 overflows calamine's row arithmetic.
+#[test]
+fn overlong_row_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = xlsx_with_sheet_data(
+        dir.path(),
+        r#"<row r="99999999999"><c r="A99999999999"><v>1</v></c></row>"#,
+    );
+    let sheets = read_all(&p, &ReadOptions::default()).unwrap();
+    for r in &sheets[0].1 {
+        if let Err(e) = r {
+            assert!(e.message.contains("损坏"), "{e}");
         }
     }
 }

@@ -74,6 +74,13 @@ proptest! {
     }
 
     #[test]
+    fn ole_header_then_garbage(bytes in proptest::collection::vec(any::<u8>(), 0..4096)) {
+        let mut file = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+        file.extend_from_slice(&bytes);
+        exercise(&file, "o.xls");
+    }
+
+    #[test]
     fn mutated_xlsx(edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
                     cut in any::<prop::sample::Index>()) {
         let mut bytes = valid_xlsx().to_vec();

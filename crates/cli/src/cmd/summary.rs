@@ -40,6 +40,12 @@ pub fn run(ctx: &Ctx, a: SummaryArgs) -> Result<()> {
     print_summary(&mut store, &ctx.scope, a.as_of)
 }
 
+/// Pads to a display width, counting Chinese characters as two columns.
+fn pad(s: &str, width: usize) -> String {
+    let w: usize = s.chars().map(|c| if (c as u32) < 0x1100 { 1 } else { 2 }).sum();
+    format!("{s}{}", " ".repeat(width.saturating_sub(w)))
+}
+
 fn label(v: &Vocabulary, code: &Option<String>) -> String {
     code.as_deref().and_then(|c| v.by_code(c)).map(|t| t.label.to_string()).unwrap_or_else(|| "（未填）".into())
 }
@@ -51,21 +57,21 @@ pub fn print_summary(store: &mut Store, scope: &RegionScope, as_of: Option<Naive
     println!("户籍汇总（范围：{scope_name}）：在册 {h} 户、{m} 人");
     println!("\n按户类型：");
     for (t, hh, p) in query::counts_by(&mut store.conn, scope, "household_type")? {
-        println!("  {:<10}{hh:>8} 户 {p:>9} 人", label(&HOUSEHOLD_TYPE, &t));
+        println!("  {}{hh:>8} 户 {p:>9} 人", pad(&label(&HOUSEHOLD_TYPE, &t), 12));
     }
     println!("\n按贫困户属性：");
     for (t, hh, p) in query::counts_by(&mut store.conn, scope, "poverty_attribute")? {
-        println!("  {:<10}{hh:>8} 户 {p:>9} 人", label(&POVERTY_ATTRIBUTE, &t));
+        println!("  {}{hh:>8} 户 {p:>9} 人", pad(&label(&POVERTY_ATTRIBUTE, &t), 12));
     }
     println!("\n按主要致贫原因：");
     for (t, hh, p) in query::counts_by(&mut store.conn, scope, "cause_1")?.into_iter().take(8) {
-        println!("  {:<10}{hh:>8} 户 {p:>9} 人", label(&POVERTY_CAUSE, &t));
+        println!("  {}{hh:>8} 户 {p:>9} 人", pad(&label(&POVERTY_CAUSE, &t), 12));
     }
     println!("\n按乡镇：");
     let dir = bangfu_store::regions::Directory::load(&mut store.conn, scope)?;
     for (code, hh, p) in query::counts_by_region(&mut store.conn, scope, 9)? {
         let name = bangfu_domain::RegionCode::parse(&code).ok().and_then(|c| dir.name(&c).map(str::to_string)).unwrap_or(code.clone());
-        println!("  {:<10}{hh:>8} 户 {p:>9} 人", name);
+        println!("  {}{hh:>8} 户 {p:>9} 人", pad(&name, 12));
     }
     let dates: Vec<NaiveDate> = match as_of {
         Some(d) => vec![d],
@@ -78,7 +84,7 @@ pub fn print_summary(store: &mut Store, scope: &RegionScope, as_of: Option<Naive
             println!("  （当日无在册户）");
         }
         for (t, hh, p) in rows {
-            println!("  {:<10}{hh:>8} 户 {p:>9} 人", label(&HOUSEHOLD_TYPE, &Some(t)));
+            println!("  {}{hh:>8} 户 {p:>9} 人", pad(&label(&HOUSEHOLD_TYPE, &Some(t)), 12));
         }
     }
     Ok(())

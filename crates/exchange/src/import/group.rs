@@ -47,14 +47,6 @@ pub struct Grouper {
     current: Option<Pending>,
 }
 
-fn row_key(row: &ParsedRow) -> Option<String> {
-    let find = |f: HF| row.household.iter().find(|(x, _)| *x == f).and_then(|(_, v)| v.as_text().map(str::to_string));
-    find(HF::HouseholdNo).or_else(|| find(HF::HeadId).map(|id| normalize_id(&id)))
-}
-
-fn normalize_id(id: &str) -> String {
-    bangfu_domain::ResidentId::parse(id).map(|i| i.as_str().to_string()).unwrap_or_else(|_| id.trim().to_uppercase())
-}
 
 impl Default for Grouper {
     fn default() -> Self {
@@ -69,7 +61,7 @@ impl Grouper {
 
     /// Adds a row; returns the previous household when this row starts a new one.
     pub fn push(&mut self, row: ParsedRow, s: &GroupSettings<'_>) -> Option<Grouped> {
-        let key = row_key(&row);
+        let key = row.key.clone();
         let is_head = row.member.as_ref().and_then(|m| m[MF::Relation as usize].as_code()) == Some("head");
         let starts_new = match (&self.current, &key) {
             (None, _) => true,
@@ -90,7 +82,9 @@ impl Grouper {
             cur.key = key;
         }
         cur.rows += 1;
-        merge_household(cur, &row, s);
+        if !row.household_same {
+            merge_household(cur, &row, s);
+        }
         cur.issues.extend(row.issues);
         if let Some(m) = row.member {
             cur.members.push((m, row.row));

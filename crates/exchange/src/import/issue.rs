@@ -20,15 +20,21 @@ pub struct RowIssue {
 
 impl std::fmt::Display for RowIssue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut place = String::new();
+        if !self.sheet.is_empty() {
+            place.push_str(&format!("工作表 {}", self.sheet));
+        }
         if self.row > 0 {
-            write!(f, "工作表 {} 第 {} 行", self.sheet, self.row)?;
-        } else {
-            write!(f, "工作表 {}", self.sheet)?;
+            place.push_str(&format!("{}第 {} 行", if place.is_empty() { "" } else { " " }, self.row));
         }
         if !self.column.is_empty() {
-            write!(f, "，{} 列", self.column)?;
+            place.push_str(&format!("{}{} 列", if place.is_empty() { "" } else { "，" }, self.column));
         }
-        write!(f, "：{}", self.reason)?;
+        if place.is_empty() {
+            f.write_str(&self.reason)?;
+        } else {
+            write!(f, "{place}：{}", self.reason)?;
+        }
         if !self.fix.is_empty() {
             write!(f, "。{}", self.fix)?;
         }

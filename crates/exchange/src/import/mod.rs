@@ -16,6 +16,7 @@ use bangfu_store::registry::diff::Present;
 use bangfu_store::registry::{ImportOptions, ImportSession, SessionSummary, SourcedDoc};
 use bangfu_store::{Store, StoreError};
 use chrono::NaiveDate;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -78,7 +79,8 @@ impl From<StoreError> for ImportError {
 
 /// Messages from the reading thread to the writing one.
 pub(crate) enum Msg {
-    Layout { kind: String, encoding: Option<String>, sheet: String, present: Present, warnings: Vec<String> },
+    /// `labels`: each field's column as "C（证件号码）", for locating problems the store finds.
+    Layout { kind: String, encoding: Option<String>, sheet: String, present: Present, warnings: Vec<String>, labels: HashMap<FieldRef, String> },
     Batch { docs: Vec<SourcedDoc>, issues: Vec<RowIssue>, rejected: u64, households: u64, member_rows: u64 },
     Fatal(RowIssue),
 }
@@ -95,11 +97,13 @@ pub fn import_households(store: &mut Store, actor: Actor, req: &ImportRequest, p
     let reader = std::thread::spawn(move || read::read_file(&reader_req, &directory, &tx));
     let mut report = ImportReport { file: file_name.clone(), ..Default::default() };
     let main_sheet: String;
+    let labels: HashMap<FieldRef, String>;
     // the layout comes first (or a fatal problem with the file)
     let first = rx.recv();
     let present = match first {
-        Ok(Msg::Layout { kind, encoding, sheet, present, warnings }) => {
+        Ok(Msg::Layout { kind, encoding, sheet, present, warnings, labels: l }) => {
             main_sheet = sheet;
+            labels = l;
             report.kind = kind;
             report.encoding = encoding;
             report.warnings = warnings;
@@ -117,8 +121,14 @@ pub fn import_households(store: &mut Store, actor: Actor, req: &ImportRequest, p
     let opts = ImportOptions { file_name: file_name.clone(), today: req.today, present, scope: req.scope.clone() };
     let mut session = ImportSession::begin(store, actor, opts)?;
     let mut fatal = None;
+    let timing = std::env::var_os("BANGFU_TIMING").is_some();
+    let (mut wait, mut write) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
     let result = (|| -> Result<(), StoreError> {
-        for msg in rx.iter() {
+        loop {
+            let t = Instant::now();
+            let Ok(msg) = rx.recv() else { break };
+            wait += t.elapsed();
+            let t = Instant::now();
             match msg {
                 Msg::Batch { docs, issues, rejected, households, member_rows } => {
                     report.households_in_file += households;
@@ -127,8 +137,9 @@ pub fn import_households(store: &mut Store, actor: Actor, req: &ImportRequest, p
                     report.issues.extend(issues);
                     let conflicts = session.submit(docs)?;
                     report.rejected_households += conflicts.len() as u64;
-                    report.issues.extend(conflicts.into_iter().map(|c| conflict_issue(&c, &main_sheet)));
+                    report.issues.extend(conflicts.into_iter().map(|c| conflict_issue(&c, &main_sheet, &labels)));
                     progress(report.member_rows);
+                    write += t.elapsed();
                 }
                 Msg::Fatal(issue) => {
                     fatal = Some(issue);
@@ -137,9 +148,12 @@ pub fn import_households(store: &mut Store, actor: Actor, req: &ImportRequest, p
                 Msg::Layout { .. } => {}
             }
         }
+        if timing {
+            eprintln!("[timing] writer waited {:.2}s for rows, wrote for {:.2}s", wait.as_secs_f64(), write.as_secs_f64());
+        }
         let late = session.resolve(req.accept_valid)?;
         report.rejected_households += late.len() as u64;
-        report.issues.extend(late.into_iter().map(|c| conflict_issue(&c, &main_sheet)));
+        report.issues.extend(late.into_iter().map(|c| conflict_issue(&c, &main_sheet, &labels)));
         Ok(())
     })();
     drop(rx);
@@ -155,7 +169,11 @@ pub fn import_households(store: &mut Store, actor: Actor, req: &ImportRequest, p
         report.issues.push(f);
     }
     if can_commit {
+        let t = Instant::now();
         report.written = session.commit(report.rejected_households, report.seconds)?;
+        if timing {
+            eprintln!("[timing] commit {:.2}s", t.elapsed().as_secs_f64());
+        }
         report.committed = true;
     } else {
         report.written = SessionSummary::default();
@@ -172,11 +190,11 @@ pub fn import_households(store: &mut Store, actor: Actor, req: &ImportRequest, p
     Ok(report)
 }
 
-fn conflict_issue(c: &bangfu_store::registry::Conflict, sheet: &str) -> RowIssue {
+fn conflict_issue(c: &bangfu_store::registry::Conflict, sheet: &str, labels: &HashMap<FieldRef, String>) -> RowIssue {
     RowIssue {
         sheet: sheet.to_string(),
         row: c.row,
-        column: c.field.map(|f: FieldRef| f.def().label.to_string()).unwrap_or_default(),
+        column: c.field.map(|f: FieldRef| labels.get(&f).cloned().unwrap_or_else(|| f.def().label.to_string())).unwrap_or_default(),
         field: c.field.map(|f| f.def().label.to_string()).unwrap_or_default(),
         value: c.value.clone(),
         reason: c.reason.clone(),

@@ -3,7 +3,7 @@
 
 use super::group::{GroupSettings, Grouped, Grouper};
 use super::issue::RowIssue;
-use super::rows::{parse_row, ParsedRow};
+use super::rows::{parse_row, parse_row_cached, ParsedRow, RowCache};
 use super::{ImportRequest, Msg, BATCH};
 use crate::layout::{classify, is_known, map_columns, ColumnMap, SheetRole};
 use bangfu_domain::fields::{FieldRef, HouseholdField as HF, MemberField as MF};
@@ -122,7 +122,7 @@ pub(crate) fn read_file(req: &ImportRequest, directory: &Directory, tx: &SyncSen
         .filter(|p| matches!(p.role, SheetRole::Households | SheetRole::Incomes))
         .map(|p| (p.index, p.name.clone(), p.layout.clone(), p.map.clone(), p.role))
         .collect();
-    if tx.send(Msg::Layout { kind: kind.into(), encoding: wb.encoding().map(str::to_string), sheet: main_sheet, present, warnings }).is_err() {
+    if tx.send(Msg::Layout { kind: kind.into(), encoding: wb.encoding().map(str::to_string), sheet: main_sheet, present, warnings, labels: labels.clone() }).is_err() {
         return;
     }
     // side sheets are small: read them whole
@@ -163,6 +163,7 @@ pub(crate) fn read_file(req: &ImportRequest, directory: &Directory, tx: &SyncSen
     batch.issues = side_issues;
     let mut grouper = Grouper::new();
     for (index, name, layout, map) in &member_plans {
+        let mut cache = RowCache::default();
         let rows = match wb.rows(*index) {
             Ok(r) => r,
             Err(e) => return fatal(tx, &e),
@@ -176,7 +177,7 @@ pub(crate) fn read_file(req: &ImportRequest, directory: &Directory, tx: &SyncSen
             if raw.number <= last_header {
                 continue;
             }
-            let row: ParsedRow = parse_row(map, name, raw.number, &raw.cells, req.today);
+            let row: ParsedRow = parse_row_cached(map, name, raw.number, &raw.cells, req.today, &mut cache);
             if row.member.is_none() && row.household.is_empty() && row.issues.is_empty() {
                 continue;
             }

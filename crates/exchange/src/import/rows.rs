@@ -12,6 +12,10 @@ use chrono::NaiveDate;
 pub struct ParsedRow {
     pub sheet: String,
     pub row: u64,
+    /// 户编号, else 户主证件号码 (normalised): which household the row belongs to, if it says.
+    pub key: Option<String>,
+    /// The household cells are the same as the previous row's (already read and merged).
+    pub household_same: bool,
     pub household: Vec<(HF, Value)>,
     /// `None` when the row holds no member data (a household-only row).
     pub member: Option<Vec<Value>>,
@@ -20,15 +24,44 @@ pub struct ParsedRow {
 
 const CAUSES: [HF; 5] = [HF::Cause1, HF::Cause2, HF::Cause3, HF::Cause4, HF::Cause5];
 
+/// The previous row's household cells: rows of one household usually repeat them verbatim.
+#[derive(Default)]
+pub struct RowCache {
+    raw: Vec<String>,
+    key: Option<String>,
+}
+
+fn is_household(f: FieldRef) -> bool {
+    matches!(f, FieldRef::Household(_) | FieldRef::InvertedHousehold(_))
+}
+
 /// Reads the mapped cells of one row.
 pub fn parse_row(map: &ColumnMap, sheet: &str, number: u64, cells: &[String], today: NaiveDate) -> ParsedRow {
-    let mut out = ParsedRow { sheet: sheet.to_string(), row: number, household: Vec::new(), member: None, issues: Vec::new() };
+    parse_row_cached(map, sheet, number, cells, today, &mut RowCache::default())
+}
+
+/// Reads the mapped cells of one row, skipping household cells identical to the previous row's.
+pub fn parse_row_cached(map: &ColumnMap, sheet: &str, number: u64, cells: &[String], today: NaiveDate, cache: &mut RowCache) -> ParsedRow {
+    let mut out = ParsedRow { sheet: sheet.to_string(), row: number, key: None, household_same: false, household: Vec::new(), member: None, issues: Vec::new() };
+    let raw_of = |i: usize| cells.get(i).map(String::as_str).unwrap_or("");
+    let household_cols = map.columns.iter().filter(|c| is_household(c.field));
+    let mut any_household = false;
+    let same = !cache.raw.is_empty()
+        && household_cols.clone().zip(cache.raw.iter()).all(|(c, prev)| {
+            let r = raw_of(c.index);
+            any_household |= !r.is_empty();
+            r == prev
+        });
+    if same && any_household && cache.key.is_some() {
+        out.household_same = true;
+        out.key = cache.key.clone();
+    }
     let mut member = vec![Value::Null; MEMBER_FIELD_COUNT];
     let mut any_member = false;
     let mut extra_causes: Vec<Value> = Vec::new();
     for col in &map.columns {
-        let raw = cells.get(col.index).map(String::as_str).unwrap_or("");
-        if raw.is_empty() {
+        let raw = raw_of(col.index);
+        if raw.is_empty() || (out.household_same && is_household(col.field)) {
             continue;
         }
         let def = col.field.def();
@@ -75,7 +108,19 @@ pub fn parse_row(map: &ColumnMap, sheet: &str, number: u64, cells: &[String], to
     if any_member {
         out.member = Some(member);
     }
+    if !out.household_same {
+        let find = |f: HF| out.household.iter().find(|(x, _)| *x == f).and_then(|(_, v)| v.as_text().map(str::to_string));
+        out.key = find(HF::HouseholdNo).or_else(|| find(HF::HeadId).map(|id| normalize_id(&id)));
+        cache.raw.clear();
+        cache.raw.extend(map.columns.iter().filter(|c| is_household(c.field)).map(|c| raw_of(c.index).to_string()));
+        cache.key = out.key.clone();
+    }
     out
+}
+
+/// A resident ID in its canonical form when valid, else the trimmed text (for keys).
+pub fn normalize_id(id: &str) -> String {
+    bangfu_domain::ResidentId::parse(id).map(|i| i.as_str().to_string()).unwrap_or_else(|_| id.trim().to_uppercase())
 }
 
 pub fn issue(sheet: &str, row: u64, column: &str, field: &str, value: &str, reason: &str, fix: &str) -> RowIssue {

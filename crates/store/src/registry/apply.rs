@@ -140,6 +140,7 @@ pub fn apply_update(
         let m = &merged.members[*mi];
         let member_id = match reactivate.iter().find(|(rid, _)| rid == m.resident_id.as_str()) {
             Some((_, mid)) => {
+                keep_earlier_stay(conn, *mid)?;
                 update_member_row(conn, ctx, *mid, id, &region, *mi as i64 + 1, m)?;
                 conn.execute("UPDATE member SET joined_on = ? WHERE id = ?", &[P::Date(today), P::Int(*mid)])?;
                 *mid
@@ -162,6 +163,13 @@ pub fn apply_update(
         events.push((Some(member_id), e, None));
     }
     write_rows(conn, "member", super::write::member_table_columns(), &new_rows)?;
+    // every member who stays takes their place in the new version (members joining or leaving shift the others)
+    for (mi, m) in merged.members.iter().enumerate() {
+        if let Some(si) = stored.doc.members.iter().position(|s| s.resident_id == m.resident_id) {
+            let seq = mi as i64 + 1;
+            conn.execute("UPDATE member SET seq = ? WHERE id = ? AND seq <> ?", &[P::Int(seq), P::Int(stored.member_ids[si]), P::Int(seq)])?;
+        }
+    }
     if !diff.incomes.is_empty() {
         for y in &diff.incomes {
             conn.execute("DELETE FROM household_income WHERE household_id = ? AND year = ?", &[P::Int(id), P::Int(*y)])?;
@@ -216,6 +224,25 @@ fn info_event(today: NaiveDate, reason: &str) -> NewEvent {
         member_id: None,
         reason: reason.to_string(),
     }
+}
+
+/// Before a member who had left the registry is re-activated (which resets `joined_on` and clears
+/// `removed_on`), their earlier stay becomes membership history, so the registry on past dates keeps them.
+pub fn keep_earlier_stay(conn: &mut Conn, member_id: i64) -> Result<()> {
+    let Some(r) = conn.query_opt(
+        "SELECT household_id, region_code, joined_on, removed_on, removal_reason FROM member WHERE id = ? AND status = 'removed'",
+        &[P::Int(member_id)],
+    )?
+    else {
+        return Ok(());
+    };
+    let (Some(from), Some(to)) = (r[2].date(), r[3].date()) else { return Ok(()) };
+    let reason = r[4].text().unwrap_or("自然减少").to_string();
+    conn.execute(
+        "INSERT INTO membership_history (member_id, household_id, region_code, from_on, to_on, reason) VALUES (?, ?, ?, ?, ?, ?)",
+        &[P::Int(member_id), P::Int(r[0].int().unwrap_or_default()), P::Text(r[1].text().unwrap_or_default()), P::Date(from.min(to)), P::Date(to), P::Text(&reason)],
+    )?;
+    Ok(())
 }
 
 /// Marks a member as having left the registry (自然减少) with an event on the household.

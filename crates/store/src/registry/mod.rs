@@ -8,6 +8,7 @@ pub mod query;
 pub mod read;
 pub mod session;
 pub mod write;
+mod write_sqlite;
 
 pub use read::StoredHousehold;
 pub use session::{Conflict, ImportOptions, ImportSession, SessionSummary, SourcedDoc};

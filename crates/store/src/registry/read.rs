@@ -64,7 +64,7 @@ fn load_chunk(conn: &mut Conn, keys: &Keyring, scope: &RegionScope, ids: &[i64])
     }
     let params: Vec<P> = found.iter().map(|i| P::Int(*i)).collect();
     let sql = format!(
-        "SELECT household_id, id, resident_id, {} FROM member WHERE household_id IN ({}) AND status = 'active' ORDER BY household_id, seq",
+        "SELECT household_id, id, resident_id, {} FROM member WHERE household_id IN ({}) AND status = 'active' ORDER BY household_id, seq, id",
         member_column_list(),
         in_list(found.len())
     );

@@ -79,7 +79,23 @@ pub struct ImportSession<'a> {
     /// Members missing from the new version of their household: member id → (household, region).
     leaving: HashMap<i64, (i64, String)>,
     claims: Vec<Claim>,
+    /// Stored households already submitted in this import (a later occurrence is a conflict).
+    seen: HashSet<i64>,
+    /// The registry was empty: secondary indexes were dropped for the load and are rebuilt at commit.
+    bulk: bool,
 }
+
+/// Secondary (non-unique) indexes that a load into an empty registry drops and rebuilds:
+/// building an index once after the load is several times cheaper than maintaining it row by row.
+/// Keep in step with the migrations (a conformance test checks every one exists).
+pub const BULK_INDEXES: &[(&str, &str)] = &[
+    ("household_scope_type", "CREATE INDEX household_scope_type ON household (region_code, household_type)"),
+    ("household_phone", "CREATE INDEX household_phone ON household (phone_hash)"),
+    ("member_household", "CREATE INDEX member_household ON member (household_id)"),
+    ("member_scope_name", "CREATE INDEX member_scope_name ON member (region_code, name)"),
+    ("adjustment_event_household", "CREATE INDEX adjustment_event_household ON adjustment_event (household_id, effective_on)"),
+    ("adjustment_event_scope", "CREATE INDEX adjustment_event_scope ON adjustment_event (region_code, effective_on)"),
+];
 
 fn conflict(row: u64, field: Option<FieldRef>, value: &str, reason: impl Into<String>, fix: impl Into<String>) -> Conflict {
     Conflict { row, field, value: value.to_string(), reason: reason.into(), fix: fix.into() }
@@ -103,7 +119,13 @@ impl<'a> ImportSession<'a> {
             "INSERT INTO import_batch (id, kind, file_name, actor, started_at, status) VALUES (?, 'households', ?, ?, ?, 'running')",
             &[P::Int(batch_id), P::Text(&opts.file_name), P::Text(&actor.name), P::Text(&now)],
         )?;
-        Ok(ImportSession { store, actor, opts, batch_id, now, summary: SessionSummary::default(), touched: HashSet::new(), leaving: HashMap::new(), claims: Vec::new() })
+        let bulk = store.conn.query_int("SELECT COUNT(*) FROM household", &[])? == 0;
+        if bulk {
+            for (name, _) in BULK_INDEXES {
+                store.conn.batch(&format!("DROP INDEX {name}"))?;
+            }
+        }
+        Ok(ImportSession { store, actor, opts, batch_id, now, summary: SessionSummary::default(), touched: HashSet::new(), leaving: HashMap::new(), claims: Vec::new(), seen: HashSet::new(), bulk })
     }
 
     pub fn summary(&self) -> SessionSummary {
@@ -121,9 +143,16 @@ impl<'a> ImportSession<'a> {
         let mut ids_in_batch: HashMap<String, u64> = HashMap::new();
         let mut numbers_in_batch: HashSet<String> = HashSet::new();
         'docs: for d in docs {
-            if let Some(code) = d.doc.region_code() {
-                if !self.opts.scope.contains(&code) {
+            match d.doc.region_code() {
+                Some(code) if !self.opts.scope.contains(&code) => {
                     conflicts.push(conflict(d.first_row, Some(FieldRef::Household(HF::RegionCode)), code.as_str(), "该户所在村不在您的管辖范围内", "只能导入本辖区的户；请核对区划代码或由上级部门导入"));
+                    continue;
+                }
+                Some(_) => {}
+                None => {
+                    // without a valid village code the household would be stored outside every scope
+                    let value = d.doc.get(HF::RegionCode).as_text().unwrap_or("").to_string();
+                    conflicts.push(conflict(d.first_row, Some(FieldRef::Household(HF::RegionCode)), &value, "无法确定该户所在的村", "请填写 12 位村级区划代码，或与系统中区划名称一致的乡(镇)、村名称"));
                     continue;
                 }
             }
@@ -160,7 +189,7 @@ impl<'a> ImportSession<'a> {
                 None => d.doc.head().and_then(|h| people.get(h.resident_id.as_str())).filter(|p| p.4 == "active").map(|p| (p.1, None)),
             };
             if let Some((hid, created_batch)) = existing {
-                if created_batch == Some(self.batch_id) {
+                if created_batch == Some(self.batch_id) || !self.seen.insert(hid) {
                     conflicts.push(conflict(d.first_row, Some(FieldRef::Household(HF::HouseholdNo)), d.doc.get(HF::HouseholdNo).as_text().unwrap_or(""), "该户在本文件中前面已出现过，但与本行不相邻", "同一户的成员行必须相邻；请按户编号排序后再导入"));
                     continue;
                 }
@@ -202,6 +231,7 @@ impl<'a> ImportSession<'a> {
                     None => {
                         // a person who had left the registry comes back in this household
                         let ctx = self.ctx();
+                        super::apply::keep_earlier_stay(&mut self.store.conn, mid)?;
                         update_member_row(&mut self.store.conn, &ctx, mid, id, &region, i as i64 + 1, &record)?;
                         self.store.conn.execute("UPDATE member SET joined_on = ? WHERE id = ?", &[P::Date(self.opts.today), P::Int(mid)])?;
                         self.summary.members_updated += 1;
@@ -230,6 +260,15 @@ impl<'a> ImportSession<'a> {
             doc.members = d.doc.members.iter().enumerate().filter(|(i, _)| !skip.contains(i)).map(|(_, m)| m.clone()).collect();
         }
         let ids = self.insert_many(&[&doc])?;
+        if !skip.is_empty() {
+            // members keep their places in the file; the skipped ones take theirs when they move in
+            for (i, m) in d.doc.members.iter().enumerate().filter(|(i, _)| !skip.contains(i)) {
+                self.store.conn.execute(
+                    "UPDATE member SET seq = ? WHERE household_id = ? AND resident_id = ?",
+                    &[P::Int(i as i64 + 1), P::Int(ids[0]), P::Text(m.resident_id.as_str())],
+                )?;
+            }
+        }
         Ok(ids[0])
     }
 
@@ -272,7 +311,11 @@ impl<'a> ImportSession<'a> {
         let all = RegionScope::all();
         let stored: HashMap<i64, StoredHousehold> = read::load(&mut self.store.conn, &self.store.keys, &all, &ids)?.into_iter().map(|s| (s.id, s)).collect();
         'each: for (hid, d) in updates {
-            let Some(s) = stored.get(&hid) else { continue };
+            let Some(s) = stored.get(&hid) else {
+                // the number belongs to a closed household: reported, never silently skipped
+                conflicts.push(conflict(d.first_row, Some(FieldRef::Household(HF::HouseholdNo)), d.doc.get(HF::HouseholdNo).as_text().unwrap_or(""), "该户编号属于已注销的户（成员已全部迁出或清退）", "已注销的户不能再导入；请核对户编号，新立户请使用新的户编号"));
+                continue;
+            };
             if !s.doc.region_code().map(|c| self.opts.scope.contains(&c)).unwrap_or(false) {
                 conflicts.push(conflict(d.first_row, Some(FieldRef::Household(HF::HouseholdNo)), d.doc.get(HF::HouseholdNo).as_text().unwrap_or(""), "该户编号已属于您管辖范围以外的户", "请核对户编号，或联系上级部门处理"));
                 continue;
@@ -388,7 +431,13 @@ impl<'a> ImportSession<'a> {
             s.households_created, s.households_updated, s.households_unchanged, s.members_created, s.members_updated, s.members_removed, s.members_moved, s.events, rejected, seconds
         );
         let conn = &mut self.store.conn;
+        let bulk = self.bulk;
         let result = (|| -> Result<()> {
+            if bulk {
+                for (_, sql) in BULK_INDEXES {
+                    conn.batch(sql)?;
+                }
+            }
             conn.execute(
                 "UPDATE import_batch SET status = 'committed', finished_at = ?, summary = ? WHERE id = ?",
                 &[P::Text(&crate::now_utc()), P::Text(&json), P::Int(self.batch_id)],

@@ -160,8 +160,16 @@ pub fn event_row(id: i64, household_id: i64, region: &str, member_id: Option<i64
     ]
 }
 
+/// The member id an event refers to (events name members by resident ID).
+pub fn event_member_id(item: &NewHousehold<'_>, e: &NewEvent) -> Option<i64> {
+    e.member_id.as_ref().and_then(|rid| item.doc.members.iter().position(|m| m.resident_id.as_str() == rid).map(|p| item.first_member_id + p as i64))
+}
+
 /// Inserts new households in bulk (all tables), inside the caller's transaction.
 pub fn insert_households(conn: &mut Conn, ctx: &WriteContext, items: &[NewHousehold<'_>]) -> Result<()> {
+    if let Some(c) = conn.sqlite() {
+        return super::write_sqlite::insert(c, ctx, items);
+    }
     let mut households = Vec::with_capacity(items.len());
     let mut members = Vec::with_capacity(items.len() * 4);
     let mut incomes = Vec::with_capacity(items.len());
@@ -175,9 +183,7 @@ pub fn insert_households(conn: &mut Conn, ctx: &WriteContext, items: &[NewHouseh
         }
         incomes.extend(income_rows(item.id, item.doc));
         for (i, e) in item.events.iter().enumerate() {
-            let member_id = e.member_id.as_ref().and_then(|rid| {
-                item.doc.members.iter().position(|m| m.resident_id.as_str() == rid).map(|p| item.first_member_id + p as i64)
-            });
+            let member_id = event_member_id(item, e);
             events.push(event_row(item.first_event_id + i as i64, item.id, region, member_id, e, None, ctx));
         }
     }

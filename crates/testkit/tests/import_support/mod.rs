@@ -205,7 +205,8 @@ pub fn report_rows(path: &Path) -> Vec<std::collections::HashMap<String, String>
 }
 
 /// A small registry file in the plain layout: one row per member, household columns on every row.
-/// Columns: 乡, 村, 户编号, 户类型, 姓名, 证件号码, 与户主关系, 联系电话, 耕地面积(亩).
+/// Columns: `PLAIN_HEADER`. `tag` (0–99) makes household numbers and IDs distinct between files.
+#[derive(Clone)]
 pub struct Plain {
     pub header: Vec<&'static str>,
     pub rows: Vec<Vec<String>>,
@@ -215,20 +216,22 @@ pub const PLAIN_HEADER: [&str; 9] = ["乡", "村", "户编号", "户类型", "�
 
 impl Plain {
     /// Three households of the first demo village: 2, 3 and 1 members.
-    pub fn three_households() -> Plain {
+    pub fn new(tag: u32) -> Plain {
+        assert!(tag < 100);
         let (t, v, _) = first_village();
-        let r = |no: &str, ty: &str, name: &str, id: String, rel: &str, phone: &str, land: &str| -> Vec<String> {
-            vec![t.clone(), v.clone(), no.into(), ty.into(), name.into(), id, rel.into(), phone.into(), land.into()]
+        let s = tag * 10;
+        let r = |k: u32, ty: &str, name: &str, id: String, rel: &str, phone: &str, land: &str| -> Vec<String> {
+            vec![t.clone(), v.clone(), format!("L{tag:02}-{k}"), ty.into(), name.into(), id, rel.into(), phone.into(), land.into()]
         };
         Plain {
             header: PLAIN_HEADER.to_vec(),
             rows: vec![
-                r("T0001", "脱贫户", "张大山", rid("19650412", 31), "户主", "13800001234", "2.5"),
-                r("T0001", "脱贫户", "李秀英", rid("19680101", 42), "配偶", "13800001234", "2.5"),
-                r("T0002", "监测户", "王小明", rid("19700505", 11), "户主", "13900002222", "1"),
-                r("T0002", "监测户", "刘芳", rid("19721212", 22), "配偶", "13900002222", "1"),
-                r("T0002", "监测户", "王乐", rid("20100808", 13), "之子", "13900002222", "1"),
-                r("T0003", "脱贫户", "赵老汉", rid("19400315", 51), "户主", "0731-84512345", "0.75"),
+                r(1, "脱贫户", "张大山", rid("19650412", s + 1), "户主", "13800001234", "2.5"),
+                r(1, "脱贫户", "李秀英", rid("19680101", s + 2), "配偶", "13800001234", "2.5"),
+                r(2, "监测户", "王小明", rid("19700505", s + 3), "户主", "13900002222", "1"),
+                r(2, "监测户", "刘芳", rid("19721212", s + 4), "配偶", "13900002222", "1"),
+                r(2, "监测户", "王乐", rid("20100808", s + 5), "之子", "13900002222", "1"),
+                r(3, "脱贫户", "赵老汉", rid("19400315", s + 7), "户主", "0731-84512345", "0.75"),
             ],
         }
     }
@@ -245,6 +248,10 @@ impl Plain {
         self.header.iter().position(|h| *h == name).unwrap_or_else(|| panic!("no column {name}"))
     }
 
+    pub fn get(&self, row: usize, col: &str) -> &str {
+        &self.rows[row][self.col(col)]
+    }
+
     pub fn set(&mut self, row: usize, col: &str, value: &str) {
         let c = self.col(col);
         self.rows[row][c] = value.to_string();
@@ -253,28 +260,51 @@ impl Plain {
     pub fn write_csv(&self, dir: &Path, name: &str) -> PathBuf {
         write_file(dir, name, self.to_csv().as_bytes())
     }
-}
 
-/// The households of `Plain::three_households` as the registry should hold them, by number:
-/// (members in order by ID, phone, land in hundredths of 亩).
-pub fn expect_three_households(store: &mut Store, who: &str) {
-    let docs = load_all(store);
-    let nos: Vec<String> = docs.iter().map(household_no).collect();
-    assert_eq!(nos, ["T0001", "T0002", "T0003"], "{who}: household numbers");
-    let sizes: Vec<usize> = docs.iter().map(|d| d.members.len()).collect();
-    assert_eq!(sizes, [2, 3, 1], "{who}: members per household");
-    let ids: Vec<&str> = docs[1].members.iter().map(|m| m.resident_id.as_str()).collect();
-    assert_eq!(ids, [rid("19700505", 11), rid("19721212", 22), rid("20100808", 13)], "{who}: members of T0002 in file order");
-    assert_eq!(docs[0].get(HF::CultivatedLand).as_int(), Some(250), "{who}: 耕地面积 2.5 亩");
-    assert_eq!(docs[2].get(HF::CultivatedLand).as_int(), Some(75), "{who}: 耕地面积 0.75 亩");
-    assert_eq!(docs[1].household_type(), Some("monitored"), "{who}: 户类型 监测户");
-    let phone = match docs[2].get(HF::Phone) {
-        bangfu_domain::Value::Secret(s) => s.reveal().to_string(),
-        v => panic!("{who}: phone not stored as a protected value: {v:?}"),
-    };
-    assert_eq!(phone, "0731-84512345", "{who}: landline kept");
-    let (_, _, code) = first_village();
-    assert!(docs.iter().all(|d| d.get(HF::RegionCode).as_text() == Some(code.as_str())), "{who}: village resolved from names");
+    /// Household numbers, in file order.
+    pub fn numbers(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for r in &self.rows {
+            let no = r[self.col("户编号")].clone();
+            if !out.contains(&no) {
+                out.push(no);
+            }
+        }
+        out
+    }
+
+    /// Asserts the registry holds these households exactly as the canonical rows say.
+    pub fn expect_in(&self, store: &mut Store, who: &str) {
+        use bangfu_domain::vocab::HOUSEHOLD_TYPE;
+        let (_, _, code) = first_village();
+        for no in self.numbers() {
+            let rows: Vec<&Vec<String>> = self.rows.iter().filter(|r| r[self.col("户编号")] == no).collect();
+            let doc = household(store, &no).unwrap_or_else(|| panic!("{who}: household {no} was not imported"));
+            let ids: Vec<&str> = doc.members.iter().map(|m| m.resident_id.as_str()).collect();
+            let want: Vec<String> = rows.iter().map(|r| ResidentId::parse(&r[self.col("证件号码")]).expect("canonical id").as_str().to_string()).collect();
+            assert_eq!(ids, want, "{who}: household {no}: members in file order");
+            let names: Vec<&str> = doc.members.iter().map(|m| m.name()).collect();
+            let want_names: Vec<&str> = rows.iter().map(|r| r[self.col("姓名")].as_str()).collect();
+            assert_eq!(names, want_names, "{who}: household {no}: names");
+            let heads: Vec<bool> = doc.members.iter().map(|m| m.is_head()).collect();
+            let want_heads: Vec<bool> = rows.iter().map(|r| r[self.col("与户主关系")] == "户主").collect();
+            assert_eq!(heads, want_heads, "{who}: household {no}: relation to head");
+            let ty = HOUSEHOLD_TYPE.parse(&rows[0][self.col("户类型")]).expect("type").code;
+            assert_eq!(doc.household_type(), Some(ty), "{who}: household {no}: 户类型");
+            let land = bangfu_domain::value::parse_decimal(&rows[0][self.col("耕地面积(亩)")], &[], false).expect("land");
+            assert_eq!(doc.get(HF::CultivatedLand).as_int(), Some(land), "{who}: household {no}: 耕地面积");
+            let phone = match doc.get(HF::Phone) {
+                bangfu_domain::Value::Secret(s) => s.reveal().to_string(),
+                v => panic!("{who}: household {no}: phone not stored as a protected value: {v:?}"),
+            };
+            assert_eq!(phone, rows[0][self.col("联系电话")], "{who}: household {no}: phone");
+            assert_eq!(doc.get(HF::RegionCode).as_text(), Some(code.as_str()), "{who}: household {no}: village");
+            for (m, r) in doc.members.iter().zip(&rows) {
+                let id = ResidentId::parse(&r[self.col("证件号码")]).expect("id");
+                assert_eq!(m.get(bangfu_domain::fields::MemberField::BirthDate).as_date(), Some(id.birth_date()), "{who}: household {no}: birth date from the ID");
+            }
+        }
+    }
 }
 
 /// A database of the same backend as `db`, fresh, with the demo regions.
