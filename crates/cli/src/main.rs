@@ -50,7 +50,14 @@ pub enum Command {
 }
 
 fn main() {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if matches!(e.kind(), clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand) => e.exit(),
+        Err(e) => {
+            eprintln!("参数错误：命令行参数不正确（详见下方说明），请用 `bangfu --help` 或 `bangfu <命令> --help` 查看用法。\n\n{e}");
+            std::process::exit(2);
+        }
+    };
     if let Err(e) = cmd::run(cli) {
         eprintln!("错误：{e:#}");
         std::process::exit(1);

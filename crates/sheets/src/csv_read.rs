@@ -1,7 +1,7 @@
 //! Streaming CSV/TSV reader: encoding and delimiter detection, Excel-style row numbers,
 //! bounded memory (a field never grows beyond `max_cell_chars`).
 
-use crate::cellfmt::{trim_owned, unneutralize};
+use crate::cellfmt::unneutralize;
 use crate::error::{SheetError, io_error};
 use crate::textenc::{self, DecodeReader};
 use crate::{RawRow, ReadOptions};
@@ -138,6 +138,10 @@ pub(crate) struct CsvRows<R> {
     skip_lf: bool,
     done: bool,
     emitted: bool,
+    /// The current cell's bytes (reused from cell to cell).
+    field: Vec<u8>,
+    /// Cells in the previous record (to size the next one).
+    width_hint: usize,
 }
 
 impl Ctx {
@@ -166,9 +170,10 @@ impl Ctx {
                 )
                 .with_column(col, None));
         }
-        let bytes = std::mem::take(field);
-        let text = if self.utf8_input {
-            match String::from_utf8(bytes) {
+        // one allocation per cell: the field buffer is reused, the text copied once, trimmed
+        let lossy;
+        let text: &str = if self.utf8_input {
+            match std::str::from_utf8(field) {
                 Ok(s) => s,
                 Err(_) => {
                     return Err(self.err(row,
@@ -178,14 +183,12 @@ impl Ctx {
             }
         } else {
             // Decoded by encoding_rs, always valid.
-            String::from_utf8_lossy(&bytes).into_owned()
+            lossy = String::from_utf8_lossy(field);
+            &lossy
         };
         // Undo our writer's formula guard first: it may precede a tab that trimming removes.
-        let text = match unneutralize(&text) {
-            t if t.len() != text.len() => t.to_string(),
-            _ => text,
-        };
-        let text = trim_owned(text);
+        let text = crate::cellfmt::trim_cell(unneutralize(text)).to_string();
+        field.clear();
         if col >= self.max_columns {
             if text.is_empty() {
                 return Ok(()); // padding commas beyond the limit are harmless
@@ -227,14 +230,17 @@ impl<R: BufRead> CsvRows<R> {
             skip_lf: false,
             done: false,
             emitted: false,
+            field: Vec::with_capacity(256),
+            width_hint: 16,
         }
     }
 
     /// Parses one record. `Ok(None)` at end of input.
     fn next_record(&mut self) -> Result<Option<(u64, Vec<String>)>, SheetError> {
         let start_row = self.row;
-        let mut fields: Vec<String> = Vec::new();
-        let mut field: Vec<u8> = Vec::new();
+        let mut fields: Vec<String> = Vec::with_capacity(self.width_hint);
+        let field = &mut self.field;
+        field.clear();
         let mut chars = 0usize;
         let mut overflow = false; // field exceeded max_chars: keep scanning, store nothing
         let mut state = State::StartField;
@@ -260,8 +266,9 @@ impl<R: BufRead> CsvRows<R> {
                     return Ok(None);
                 }
                 self.ctx
-                    .finish_field(&mut fields, &mut field, overflow, start_row)?;
+                    .finish_field(&mut fields, field, overflow, start_row)?;
                 self.row += 1;
+                self.width_hint = fields.len();
                 return Ok(Some((start_row, fields)));
             }
             let mut used = 0;
@@ -282,7 +289,7 @@ impl<R: BufRead> CsvRows<R> {
                             state = State::Quoted;
                         } else if b == self.ctx.delimiter {
                             self.ctx
-                                .finish_field(&mut fields, &mut field, overflow, start_row)?;
+                                .finish_field(&mut fields, field, overflow, start_row)?;
                             (chars, overflow, state) = (0, false, State::StartField);
                         } else if b == b'\n' || b == b'\r' {
                             self.skip_lf = b == b'\r';
@@ -306,7 +313,7 @@ impl<R: BufRead> CsvRows<R> {
                             push = true;
                         } else if b == self.ctx.delimiter {
                             self.ctx
-                                .finish_field(&mut fields, &mut field, overflow, start_row)?;
+                                .finish_field(&mut fields, field, overflow, start_row)?;
                             (chars, overflow, state) = (0, false, State::StartField);
                         } else if b == b'\n' || b == b'\r' {
                             self.skip_lf = b == b'\r';
@@ -325,7 +332,7 @@ impl<R: BufRead> CsvRows<R> {
                     }
                     if chars > self.ctx.max_chars {
                         overflow = true;
-                        field = Vec::new();
+                        field.clear();
                     } else {
                         field.push(b);
                     }
@@ -334,8 +341,9 @@ impl<R: BufRead> CsvRows<R> {
             self.input.consume(used);
             if record_done {
                 self.ctx
-                    .finish_field(&mut fields, &mut field, overflow, start_row)?;
+                    .finish_field(&mut fields, field, overflow, start_row)?;
                 self.row += 1;
+                self.width_hint = fields.len();
                 return Ok(Some((start_row, fields)));
             }
         }

@@ -12,7 +12,12 @@ fn binary() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
         let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let out = Command::new(env!("CARGO")).args(["build", "-p", "bangfu"]).current_dir(&workspace).output().expect("run cargo build");
+        let mut build = Command::new(env!("CARGO"));
+        build.args(["build", "-p", "bangfu"]).current_dir(&workspace);
+        if !cfg!(debug_assertions) {
+            build.arg("--release");
+        }
+        let out = build.output().expect("run cargo build");
         assert!(out.status.success(), "cargo build -p bangfu failed:\n{}", String::from_utf8_lossy(&out.stderr));
         let exe = std::env::current_exe().expect("test executable");
         let dir = exe.parent().and_then(Path::parent).expect("target/debug");

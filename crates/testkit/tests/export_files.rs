@@ -51,6 +51,9 @@ fn filter(field: FieldRef, code: &str) -> FieldFilter {
     FieldFilter { field, code: code.into() }
 }
 
+/// (what, region prefix, filters, the household numbers expected)
+type Case<'a> = (&'a str, Option<&'a str>, Vec<FieldFilter>, BTreeSet<String>);
+
 const CAUSES: [HF; 5] = [HF::Cause1, HF::Cause2, HF::Cause3, HF::Cause4, HF::Cause5];
 
 #[test]
@@ -62,7 +65,7 @@ fn filters_by_region_and_coded_fields_export_exactly_the_matching_households() {
         let prefix = township.prefix().to_string();
         let disabled = |d: &HouseholdDoc| d.members.iter().any(|m| m.get(MF::Health).as_code() == Some("disabled"));
         let ill = |d: &HouseholdDoc| CAUSES.iter().any(|c| d.get(*c).as_code() == Some("illness"));
-        let cases: Vec<(&str, Option<&str>, Vec<FieldFilter>, BTreeSet<String>)> = vec![
+        let cases: Vec<Case> = vec![
             ("township", Some(prefix.as_str()), vec![], numbers(&docs, |d| d.get(HF::RegionCode).as_text().unwrap().starts_with(&prefix))),
             ("户类型=脱贫户", None, vec![filter(FieldRef::Household(HF::HouseholdType), "exited")], numbers(&docs, |d| d.household_type() == Some("exited"))),
             ("户类型=监测户", None, vec![filter(FieldRef::Household(HF::HouseholdType), "monitored")], numbers(&docs, |d| d.household_type() == Some("monitored"))),
@@ -156,6 +159,7 @@ fn a_masked_export_shows_only_the_ends_of_phones_and_accounts_and_cannot_be_re_i
     for mut db in backends() {
         insert_docs(&mut db.store, &demo_docs(30, 33));
         let docs = load_all(&mut db.store);
+        let mut fresh = twin(&db);
         for ext in ["csv", "xlsx"] {
             let path = db.dir.path().join(format!("masked.{ext}"));
             let req = ExportRequest { path: path.clone(), format: Format::from_path(&path), scope: all_scope(), region: None, filters: vec![], include_protected: false };
@@ -186,7 +190,6 @@ fn a_masked_export_shows_only_the_ends_of_phones_and_accounts_and_cannot_be_re_i
                     }
                 }
             }
-            let mut fresh = twin(&db);
             let report = match try_import(&mut fresh.store, &request(&path)) {
                 Ok(r) => r,
                 Err(ImportError::File(m)) => panic!("{} {ext}: refused as a file instead of per row: {m}", db.name),

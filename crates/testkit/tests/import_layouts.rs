@@ -107,7 +107,7 @@ fn csv_files_in_every_encoding_officials_save_import_alike() {
 }
 
 #[test]
-fn title_rows_above_the_header_are_skipped_in_csv_and_xlsx() {
+fn title_rows_above_the_header_even_thirty_of_them_are_skipped_in_csv_and_xlsx() {
     for mut db in backends() {
         let dir = db.dir.path().to_path_buf();
         let (_, village, _) = first_village();
@@ -123,16 +123,11 @@ fn title_rows_above_the_header_are_skipped_in_csv_and_xlsx() {
         g.extend(grid(&p));
         let path = write_xlsx(&dir.join("titled.xlsx"), &[("花名册", &g)]);
         plain_import(&mut db, &p, &path, "xlsx with title rows and a blank row");
-    }
-}
-
-#[test]
-fn thirty_title_rows_still_leave_the_header_within_reach() {
-    for mut db in backends() {
+        // thirty lines of instructions still leave the header within the rows searched
         let p = Plain::new(7);
         let mut g: Grid = (1..=30).map(|i| vec![format!("说明第{i}条：本表由村委会填写，数据截至2024年6月1日")]).collect();
         g.extend(grid(&p));
-        let path = write_file(db.dir.path(), "long-preamble.csv", csv_of(&g).as_bytes());
+        let path = write_file(&dir, "long-preamble.csv", csv_of(&g).as_bytes());
         plain_import(&mut db, &p, &path, "30 title rows");
     }
 }
@@ -241,6 +236,50 @@ fn a_households_sheet_and_a_members_sheet_are_linked_by_household_number() {
         }
         let path = write_xlsx(&db.dir.path().join("two-sheets.xlsx"), &[("户信息", &households), ("成员信息", &members)]);
         plain_import(&mut db, &p, &path, "households sheet + members sheet");
+    }
+}
+
+#[test]
+fn a_households_sheet_and_a_members_sheet_are_linked_by_the_heads_id_when_there_is_no_number() {
+    for mut db in backends() {
+        let p = Plain::new(20);
+        let heads: Vec<&Vec<String>> = p.rows.iter().filter(|r| r[p.col("与户主关系")] == "户主").collect();
+        let mut households: Grid = vec![strings(&["户主身份证号", "乡", "村", "户类型", "联系电话", "耕地面积(亩)"])];
+        for r in &heads {
+            // the head's ID spelled differently on the households sheet
+            let id = r[p.col("证件号码")].replace('X', "x");
+            let mut row = vec![format!("{} {}", &id[..6], &id[6..])];
+            row.extend(["乡", "村", "户类型", "联系电话", "耕地面积(亩)"].iter().map(|c| r[p.col(c)].clone()));
+            households.push(row);
+        }
+        let mut members: Grid = vec![strings(&["户主证件号码", "姓名", "证件号码", "与户主关系"])];
+        let mut head = String::new();
+        for r in &p.rows {
+            if r[p.col("与户主关系")] == "户主" {
+                head = r[p.col("证件号码")].clone();
+            }
+            let mut row = vec![head.clone()];
+            row.extend(["姓名", "证件号码", "与户主关系"].iter().map(|c| r[p.col(c)].clone()));
+            members.push(row);
+        }
+        let path = write_xlsx(&db.dir.path().join("by-head.xlsx"), &[("户", &households), ("人", &members)]);
+        let who = format!("{}: sheets linked by the head's ID", db.name);
+        let report = import_clean(&mut db, &path, &who);
+        assert_eq!(report.written.households_created, 3, "{who}");
+        let docs = load_all(&mut db.store);
+        assert_eq!(docs.len(), 3, "{who}");
+        let mut sizes = Vec::new();
+        for h in &heads {
+            let id = h[p.col("证件号码")].as_str();
+            let d = docs.iter().find(|d| d.head().map(|m| m.resident_id.as_str()) == Some(id)).unwrap_or_else(|| panic!("{who}: no household headed by {id}"));
+            let want = bangfu_domain::vocab::HOUSEHOLD_TYPE.parse(&h[p.col("户类型")]).map(|t| t.code);
+            assert_eq!(d.household_type(), want, "{who}: 户类型 from the households sheet");
+            assert!(matches!(d.get(HF::Phone), Value::Secret(s) if s.reveal() == h[p.col("联系电话")]), "{who}: phone from the households sheet");
+            sizes.push(d.members.len());
+        }
+        assert_eq!(sizes, [2, 3, 1], "{who}: members grouped under their heads");
+        let again = import_clean(&mut db, &path, &who);
+        assert_eq!(again.written.households_unchanged, 3, "{who}: the same households are recognised by their heads: {:?}", again.written);
     }
 }
 

@@ -118,6 +118,25 @@ fn a_newer_version_of_a_household_updates_its_type_and_removes_the_missing_membe
         // every other household is untouched
         let rest_before: Vec<_> = before.into_iter().filter(|d| household_no(d) != no).collect();
         let rest_after: Vec<_> = load_all(&mut db.store).into_iter().filter(|d| household_no(d) != no).collect();
-        assert_same_docs(&rest_before, &rest_after, &db.name);
+        assert_same_docs(&rest_before, &rest_after, db.name);
+    }
+}
+
+#[test]
+fn households_without_a_number_are_recognised_by_their_head_when_imported_again() {
+    for mut db in backends() {
+        let p = Plain::new(30);
+        let c = p.col("户编号");
+        let rows: Vec<Vec<&str>> = std::iter::once(p.header.iter().enumerate().filter(|(i, _)| *i != c).map(|(_, h)| *h).collect())
+            .chain(p.rows.iter().map(|r| r.iter().enumerate().filter(|(i, _)| *i != c).map(|(_, v)| v.as_str()).collect()))
+            .collect();
+        let path = write_file(db.dir.path(), "no-numbers.csv", csv_text(&rows).as_bytes());
+        let first = import(&mut db, &path);
+        assert!(first.committed && first.issues.is_empty(), "{}", db.name);
+        assert_eq!(first.written.households_created, 3, "{}", db.name);
+        let again = import(&mut db, &path);
+        let w = again.written;
+        assert_eq!((w.households_unchanged, w.households_created, w.households_updated, w.events), (3, 0, 0, 0), "{}: {w:?}", db.name);
+        assert_eq!(household_rows(&mut db.store), 3, "{}: no household was duplicated", db.name);
     }
 }

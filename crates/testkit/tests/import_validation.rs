@@ -108,12 +108,11 @@ fn build(registered: &str) -> File {
     f.expect("two heads", r, "与户主关系", "2 名户主");
 
     let shared = id("19690909", 71);
-    let first = f.member("E06a", "褚九", &shared, "户主", &[]);
+    f.member("E06a", "褚九", &shared, "户主", &[]);
     f.valid.push("E06a".into());
     f.member("E06b", "卫十", &id("19700101", 81), "户主", &[]);
     let r = f.member("E06b", "褚九", &shared, "之兄弟姐妹", &[]);
     f.expect("the same ID in two households of the file", r, "证件号码", "重复");
-    let _ = first;
 
     f.member("E07", "蒋十一", &id("19710202", 91), "户主", &[]);
     let r = f.member("E07", "沈十二", registered, "配偶", &[]);
@@ -226,5 +225,60 @@ fn accepting_valid_households_writes_them_and_reports_the_rest() {
         let registered_in = db.store.conn.query_int("SELECT COUNT(*) FROM member WHERE resident_id = ?", &[bangfu_store::P::Text(&registered)]).unwrap();
         assert_eq!(registered_in, 1, "{who}: the registered person stays in one household");
         assert!(report.report_path.as_ref().is_some_and(|p| p.exists()), "{who}: the error report is written");
+    }
+}
+
+#[test]
+fn a_household_with_two_people_registered_elsewhere_counts_as_one_rejected_household() {
+    for mut db in backends() {
+        let docs = demo_docs(6, 5);
+        insert_docs(&mut db.store, &docs);
+        let big = docs.iter().find(|d| d.members.len() >= 3).expect("a household of three");
+        let mut p = Plain::new(40);
+        // the second household of the file claims two people of `big`, which the file does not release
+        p.set(3, "证件号码", big.members[1].resident_id.as_str());
+        p.set(4, "证件号码", big.members[2].resident_id.as_str());
+        let path = p.write_csv(db.dir.path(), "claims.csv");
+        for accept in [false, true] {
+            let who = format!("{} accept_valid={accept}", db.name);
+            let report = if accept { import_accepting_valid(&mut db, &path) } else { import(&mut db, &path) };
+            let rows: Vec<u64> = report.issues.iter().map(|i| i.row).collect();
+            assert_eq!(rows, [5, 6], "{who}: one problem per claimed person:{}", describe(&report.issues));
+            assert!(report.issues.iter().all(|i| i.column == "F（证件号码）" && i.reason.contains("另一户")), "{who}:{}", describe(&report.issues));
+            assert_eq!(report.rejected_households, 1, "{who}: the household is rejected once");
+            assert_eq!(report.households_in_file, 3, "{who}");
+            if accept {
+                assert_eq!(report.written.households_created + report.rejected_households, 3, "{who}: {:?}", report.written);
+            }
+        }
+    }
+}
+
+#[test]
+fn an_id_that_excel_turned_into_a_number_is_explained_as_such() {
+    for mut db in backends() {
+        let p = Plain::new(41);
+        let path = db.dir.path().join("numbers.xlsx");
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        for (c, h) in p.header.iter().enumerate() {
+            ws.write_string(0, c as u16, *h).unwrap();
+        }
+        let id = p.col("证件号码");
+        for (r, row) in p.rows.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                if c == id && r == 1 {
+                    ws.write_number(r as u32 + 1, c as u16, v.parse::<f64>().unwrap()).unwrap();
+                } else {
+                    ws.write_string(r as u32 + 1, c as u16, v).unwrap();
+                }
+            }
+        }
+        wb.save(&path).unwrap();
+        let report = import(&mut db, &path);
+        assert!(!report.committed, "{}", db.name);
+        let i = report.issues.iter().find(|i| i.row == 3 && i.column == "F（证件号码）").unwrap_or_else(|| panic!("{}:{}", db.name, describe(&report.issues)));
+        assert!(i.reason.contains("当作数字") && i.fix.contains("文本"), "{}: {i}", db.name);
+        assert_nothing_written(&mut db, "numbers.xlsx");
     }
 }

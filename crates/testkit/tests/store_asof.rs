@@ -218,3 +218,46 @@ fn a_person_who_left_and_came_back_still_counts_where_they_lived_before() {
         }
     }
 }
+
+#[test]
+fn a_household_relocated_to_another_village_counts_there_from_that_day_and_in_its_old_village_before() {
+    for mut db in TestDb::all() {
+        load_demo_regions(&mut db.store);
+        let mut docs = demo_docs(60, 67);
+        let h = docs.iter().position(|d| d.members.len() >= 2).unwrap();
+        plain(&mut docs[h], 2014, Some(2016));
+        insert_docs(&mut db.store, &docs);
+        let (old, new) = (docs[h].region_code().unwrap(), docs.iter().find(|d| d.region_code() != docs[h].region_code()).unwrap().region_code().unwrap());
+        let (old_s, new_s) = (RegionScope::of(&old), RegionScope::of(&new));
+        let on = date(2024, 7, 1);
+        let eve = on.pred_opt().unwrap();
+        let n = |d: NaiveDate| docs[h].members.iter().filter(|m| m.resident_id.birth_date() <= d).count() as i64;
+        let mut before = BTreeMap::new();
+        for (label, scope) in [("old", &old_s), ("new", &new_s), ("all", &all_scope())] {
+            for d in [eve, on, today()] {
+                before.insert((label, d), as_of(&mut db.store, scope, d));
+            }
+        }
+        let mut moved = docs[h].clone();
+        moved.set(HF::RegionCode, Value::Text(new.as_str().to_string()));
+        let (_, c) = import(&mut db.store, &all_scope(), on, vec![sourced_all(&[moved.clone()])]);
+        assert!(c.is_empty(), "{}: {c:?}", db.name);
+        assert_eq!(stored(&mut db.store, &no(&moved)).unwrap().doc, moved, "{}", db.name);
+
+        for (label, scope) in [("old", &old_s), ("new", &new_s), ("all", &all_scope())] {
+            assert_eq!(as_of(&mut db.store, scope, eve), before[&(label, eve)], "{}: {label} village the day before", db.name);
+            for d in [on, today()] {
+                let want = match label {
+                    "old" => shift(before[&(label, d)].clone(), "exited", -1, -n(d)),
+                    "new" => shift(before[&(label, d)].clone(), "exited", 1, n(d)),
+                    _ => before[&(label, d)].clone(),
+                };
+                assert_eq!(as_of(&mut db.store, scope, d), want, "{}: {label} village on {d}", db.name);
+            }
+        }
+        // today's lists agree with the rebuilt registry
+        let (households, people) = query::totals(&mut db.store.conn, &new_s).unwrap();
+        let rebuilt = as_of(&mut db.store, &new_s, today());
+        assert_eq!((rebuilt.values().map(|v| v.0).sum::<i64>(), rebuilt.values().map(|v| v.1).sum::<i64>()), (households, people), "{}", db.name);
+    }
+}

@@ -127,3 +127,54 @@ fn both_backends_have_the_same_tables_with_the_same_columns_in_the_same_order() 
         assert_eq!(ca, cb, "{table}: {} vs {}", a[0].name, b[0].name);
     }
 }
+
+#[test]
+fn every_index_a_bulk_load_drops_and_rebuilds_is_the_one_the_migrations_made() {
+    for mut db in TestDb::all() {
+        let indexes = bangfu_store::registry::session::BULK_INDEXES;
+        assert!(!indexes.is_empty());
+        for (name, sql) in indexes {
+            let stored = index_definition(&mut db.store.conn, name).unwrap_or_else(|| panic!("{}: index {name} missing after migrating", db.name));
+            assert!(!stored.0.is_empty() && !stored.1.is_empty(), "{}: {name} read as {stored:?}", db.name);
+            assert_eq!(stored, parse_index_sql(sql), "{}: {name} is rebuilt as the migration made it", db.name);
+        }
+        if db.store.backend() == bangfu_store::Backend::Postgres {
+            for (table, name, def) in bangfu_store::registry::session::BULK_FOREIGN_KEYS {
+                let got = db
+                    .store
+                    .conn
+                    .query("SELECT pg_get_constraintdef(c.oid) FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid WHERE c.conname = ? AND t.relname = ?", &[P::Text(name), P::Text(table)])
+                    .unwrap();
+                assert_eq!(got.len(), 1, "{}: foreign key {name} on {table}", db.name);
+                assert_eq!(got[0][0].string().replace(' ', ""), def.replace(' ', ""), "{}: {name}", db.name);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_first_import_into_an_empty_registry_leaves_the_schema_as_the_migrations_made_it() {
+    for mut db in TestDb::all() {
+        load_demo_regions(&mut db.store);
+        let schema = schema_objects(&mut db.store.conn);
+        assert!(schema.iter().any(|o| o.contains("member_household")), "{}: {schema:?}", db.name);
+        let docs = demo_docs(30, 3);
+        // abandoned first
+        let mut s = bangfu_store::registry::ImportSession::begin(&mut db.store, test_actor(), opts(&all_scope(), today())).unwrap();
+        s.insert_many(&docs.iter().collect::<Vec<_>>()).unwrap();
+        s.rollback().unwrap();
+        assert_eq!(schema_objects(&mut db.store.conn), schema, "{}: after a rolled-back first import", db.name);
+        assert_eq!(count(&mut db.store.conn, "SELECT COUNT(*) FROM household", &[]), 0, "{}", db.name);
+        // then committed
+        insert_docs(&mut db.store, &docs);
+        assert_eq!(schema_objects(&mut db.store.conn), schema, "{}: after a committed first import", db.name);
+        assert_eq!(load_all(&mut db.store).len(), 30, "{}", db.name);
+        // and the rebuilt indexes serve queries with the same answers
+        let phone = docs.iter().find_map(|d| match d.get(bangfu_domain::fields::HouseholdField::Phone) {
+            bangfu_domain::Value::Secret(s) => Some(s.reveal().to_string()),
+            _ => None,
+        });
+        let hash = db.store.keys.search_hash(&phone.unwrap());
+        assert!(count(&mut db.store.conn, "SELECT COUNT(*) FROM household WHERE phone_hash = ?", &[P::Text(&hash)]) >= 1, "{}", db.name);
+    }
+}

@@ -291,3 +291,28 @@ fn after_someone_moves_out_a_newcomer_imported_at_the_end_is_listed_last() {
         assert_eq!(s.households_unchanged, 1, "{}: {s:?}", db.name);
     }
 }
+
+#[test]
+fn a_person_moving_between_two_stored_households_in_one_import_is_moved() {
+    for mut db in TestDb::all() {
+        let docs = seeded(&mut db, 60, 50);
+        let (from, to, p) = pick(&docs);
+        let mut a2 = docs[from].clone();
+        let mut person = a2.members.remove(p);
+        person.set(MF::Relation, Value::Code("son_in_law"));
+        let mut c2 = docs[to].clone();
+        c2.members.insert(1, person.clone());
+        let rid = person.resident_id.as_str().to_string();
+        let before = member_rows(&mut db.store.conn, &rid);
+        let (from_id, to_id) = (id_of(&mut db.store, &no(&a2)), id_of(&mut db.store, &no(&c2)));
+        // the receiving household comes first in the file
+        let (summary, conflicts) = import(&mut db.store, &all_scope(), today(), vec![vec![sourced(c2.clone(), 2), sourced(a2.clone(), 20)]]);
+        assert!(conflicts.is_empty(), "{}: {conflicts:?}", db.name);
+        assert_eq!((summary.members_moved, summary.members_removed, summary.members_created, summary.households_updated), (1, 0, 0, 2), "{}: {summary:?}", db.name);
+        let after = member_rows(&mut db.store.conn, &rid);
+        assert_eq!((after.len(), after[0].id, after[0].household_id), (1, before[0].id, to_id), "{}", db.name);
+        assert_eq!(history(&mut db.store.conn, before[0].id).iter().map(|h| (h.1, h.4)).collect::<Vec<_>>(), vec![(from_id, today())], "{}", db.name);
+        assert_eq!(stored(&mut db.store, &no(&c2)).unwrap().doc, c2, "{}: in the file's place", db.name);
+        assert_eq!(stored(&mut db.store, &no(&a2)).unwrap().doc, a2, "{}", db.name);
+    }
+}

@@ -50,7 +50,10 @@ pub fn update_household_row(conn: &mut Conn, ctx: &WriteContext, id: i64, doc: &
     cells.push(Cell::Text(ctx.now.clone()));
     cells.push(Cell::Int(id));
     conn.execute(update_household_sql(), &params(&cells))?;
-    conn.execute("UPDATE member SET region_code = ? WHERE household_id = ?", &[P::Text(doc.get(HF::RegionCode).as_text().unwrap_or_default()), P::Int(id)])?;
+    conn.execute(
+        "UPDATE member SET region_code = ? WHERE household_id = ? AND status = 'active'",
+        &[P::Text(doc.get(HF::RegionCode).as_text().unwrap_or_default()), P::Int(id)],
+    )?;
     Ok(())
 }
 
@@ -111,10 +114,20 @@ pub fn apply_update(
     let mut applied = Applied::default();
     let id = stored.id;
     let region = merged.get(HF::RegionCode).as_text().unwrap_or_default().to_string();
+    let old_region = stored.doc.get(HF::RegionCode).as_text().unwrap_or_default().to_string();
+    let mut events: Vec<(Option<i64>, NewEvent, Option<String>)> = Vec::new();
+    if old_region != region {
+        relocate(conn, ctx, id, &old_region, &region, today)?;
+        // from today the household is in its new village, with the type it has there
+        if let Some(t) = merged.household_type() {
+            let mut e = info_event(today, "户迁入本村");
+            e.household_type_after = Some(t);
+            events.push((None, e, Some(format!("{{\"from_region\":{}}}", json_str(&old_region)))));
+        }
+    }
     if !diff.household.is_empty() {
         update_household_row(conn, ctx, id, merged)?;
     }
-    let mut events: Vec<(Option<i64>, NewEvent, Option<String>)> = Vec::new();
     if let Some(e) = type_change_event(stored.doc.household_type(), merged.household_type(), merged, today) {
         events.push((None, e, None));
     }
@@ -224,6 +237,35 @@ fn info_event(today: NaiveDate, reason: &str) -> NewEvent {
         member_id: None,
         reason: reason.to_string(),
     }
+}
+
+/// A household moving to another village: its people's stay in the old village becomes membership
+/// history and the household is closed there (events keep the region they happened in), so the
+/// registry rebuilt for either village on any date counts it where it was.
+fn relocate(conn: &mut Conn, ctx: &WriteContext, id: i64, old_region: &str, new_region: &str, today: NaiveDate) -> Result<()> {
+    let members = conn.query("SELECT id, joined_on FROM member WHERE household_id = ? AND status = 'active'", &[P::Int(id)])?;
+    for m in &members {
+        let (Some(mid), Some(joined)) = (m[0].int(), m[1].date()) else { continue };
+        if joined < today {
+            conn.execute(
+                "INSERT INTO membership_history (member_id, household_id, region_code, from_on, to_on, reason) VALUES (?, ?, ?, ?, ?, ?)",
+                &[P::Int(mid), P::Int(id), P::Text(old_region), P::Date(joined), P::Date(today), P::Text("户迁至其他村")],
+            )?;
+            conn.execute("UPDATE member SET joined_on = ? WHERE id = ?", &[P::Date(today), P::Int(mid)])?;
+        }
+    }
+    let e = NewEvent {
+        event_type: EventType::InfoChanged,
+        effective_on: today,
+        precision: DatePrecision::Day,
+        household_type_after: Some("closed"),
+        member_id: None,
+        reason: "户迁至其他村".into(),
+    };
+    let eid = crate::ids::allocate(conn, "adjustment_event", 1)?;
+    let details = format!("{{\"to_region\":{}}}", json_str(new_region));
+    write_rows(conn, "adjustment_event", EVENT_COLUMNS, &[event_row(eid, id, old_region, None, &e, Some(details), ctx)])?;
+    Ok(())
 }
 
 /// Before a member who had left the registry is re-activated (which resets `joined_on` and clears

@@ -307,3 +307,39 @@ impl Drop for FreshDb {
         }
     }
 }
+
+/// The schema's indexes and constraints as text (name and definition), for before/after comparisons.
+pub fn schema_objects(conn: &mut Conn) -> std::collections::BTreeSet<String> {
+    let rows = match conn.backend() {
+        bangfu_store::Backend::Sqlite => conn.query("SELECT type || ' ' || name || ' ' || COALESCE(sql, '') FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'", &[]),
+        bangfu_store::Backend::Postgres => conn.query(
+            "SELECT 'index ' || indexname || ' ' || indexdef FROM pg_indexes WHERE schemaname = current_schema() \
+             UNION ALL SELECT 'constraint ' || c.conname || ' ' || pg_get_constraintdef(c.oid) FROM pg_constraint c \
+             JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = current_schema()",
+            &[],
+        ),
+    }
+    .expect("schema objects");
+    rows.iter().map(|r| r[0].string()).collect()
+}
+
+/// An index's definition on either backend: (table, column list), `None` when it does not exist.
+pub fn index_definition(conn: &mut Conn, name: &str) -> Option<(String, String)> {
+    let def = match conn.backend() {
+        bangfu_store::Backend::Sqlite => conn.query("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?", &[P::Text(name)]),
+        bangfu_store::Backend::Postgres => conn.query("SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND indexname = ?", &[P::Text(name)]),
+    }
+    .expect("index")
+    .first()?[0]
+    .string();
+    Some(parse_index_sql(&def))
+}
+
+/// "CREATE INDEX x ON [schema.]table [USING btree] (a, b)" → ("table", "a,b").
+pub fn parse_index_sql(sql: &str) -> (String, String) {
+    let after_on = sql.split(" ON ").nth(1).unwrap_or_default();
+    let table = after_on.split([' ', '(']).next().unwrap_or_default();
+    let table = table.rsplit('.').next().unwrap_or_default().to_string();
+    let cols = sql.rsplit_once('(').map(|(_, c)| c.trim_end_matches(')')).unwrap_or_default();
+    (table, cols.chars().filter(|c| !c.is_whitespace()).collect())
+}

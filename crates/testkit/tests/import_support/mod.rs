@@ -86,7 +86,7 @@ pub fn load_all(store: &mut Store) -> Vec<HouseholdDoc> {
         ids.extend(page);
     }
     let mut docs: Vec<HouseholdDoc> = read::load(&mut store.conn, &store.keys, &all_scope(), &ids).expect("load").into_iter().map(|h| h.doc).collect();
-    docs.sort_by(|a, b| household_no(a).cmp(&household_no(b)));
+    docs.sort_by_key(household_no);
     docs
 }
 
@@ -127,17 +127,6 @@ pub fn rows_of_docs(store: &mut Store, docs: &[HouseholdDoc]) -> (Vec<&'static s
     (header, rows)
 }
 
-/// Cell text as a CSV writer would put it (dates as YYYY-MM-DD).
-pub fn cell_text(c: &Cell) -> String {
-    match c {
-        Cell::Empty => String::new(),
-        Cell::Text(t) => t.clone(),
-        Cell::Int(i) => i.to_string(),
-        Cell::Number(f) => bangfu_sheets::format_number(*f),
-        Cell::Date(d) => d.format("%Y-%m-%d").to_string(),
-    }
-}
-
 /// A valid resident ID of the demo county: birth date `yyyymmdd`, sequence `seq` (odd = male).
 pub fn rid(yyyymmdd: &str, seq: u32) -> String {
     ResidentId::from_body(&format!("431099{yyyymmdd}{seq:03}")).expect("valid body").as_str().to_string()
@@ -158,25 +147,12 @@ pub fn first_village() -> (String, String, String) {
     (t.name.clone(), v.region.name.clone(), v.region.code.as_str().to_string())
 }
 
-/// The second demo village (another township's first village is not guaranteed; any other village).
-pub fn second_village() -> (String, String, String) {
-    let c = bangfu_demo::demo_county();
-    let v = &c.villages[1];
-    let t = c.township_of(v).expect("township");
-    (t.name.clone(), v.region.name.clone(), v.region.code.as_str().to_string())
-}
-
-/// A CSV line with every field quoted.
-pub fn csv_line(cells: &[&str]) -> String {
-    let q: Vec<String> = cells.iter().map(|c| format!("\"{}\"", c.replace('"', "\"\""))).collect();
-    q.join(",")
-}
-
-/// CSV text (no BOM) from rows.
+/// CSV text (no BOM, every field quoted) from rows.
 pub fn csv_text(rows: &[Vec<&str>]) -> String {
     let mut s = String::new();
     for r in rows {
-        s.push_str(&csv_line(r));
+        let q: Vec<String> = r.iter().map(|c| format!("\"{}\"", c.replace('"', "\"\""))).collect();
+        s.push_str(&q.join(","));
         s.push_str("\r\n");
     }
     s
