@@ -226,6 +226,9 @@ fn parse_year(text: &str, today: NaiveDate) -> Result<i64, ValueError> {
     }
 }
 
+/// The largest amount accepted, in hundredths (fen): 1 万亿 元 less a fen.
+pub const MAX_HUNDREDTHS: i64 = 99_999_999_999_999;
+
 /// Decimal text → hundredths (fen for money). Accepts thousands separators and a unit suffix.
 pub fn parse_decimal(text: &str, units: &[&str], allow_negative: bool) -> Result<i64, ()> {
     let mut t: String = fold(text).replace(',', "");
@@ -264,6 +267,10 @@ pub fn parse_decimal(text: &str, units: &[&str], allow_negative: bool) -> Result
         f2 += 1;
     }
     let v = (w * 100 + f2).checked_mul(scale).ok_or(())?;
+    // no registry amount or area comes near a trillion; larger values are typing errors
+    if v > MAX_HUNDREDTHS {
+        return Err(());
+    }
     Ok(if neg { -v } else { v })
 }
 
@@ -376,6 +383,12 @@ mod tests {
     }
 
     #[test]
+    fn a_fuzzer_found_amount_in_wan_yuan_beyond_the_limit_is_refused() {
+        assert!(parse_value(Kind::Money, "444444444442万元\n\n", today()).is_err());
+        assert_eq!(parse_value(Kind::Money, "999999999999.99", today()), Ok(Value::Int(MAX_HUNDREDTHS)));
+    }
+
+    #[test]
     fn dates_in_every_common_spelling() {
         let d = NaiveDate::from_ymd_opt(2021, 3, 5).unwrap();
         for s in ["2021-03-05", "2021/3/5", "2021.3.5", "20210305", "2021年3月5日", "44260", "2021-03-05 00:00:00"] {
@@ -407,6 +420,11 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn huge_amounts_are_refused_not_mangled(v in 1_000_000_000_000_000i64..9_000_000_000_000_000) {
+            proptest::prop_assert!(parse_decimal(&v.to_string(), &[], true).is_err());
+        }
+
         #[test]
         fn hundredths_round_trip(v in -10_000_000_000i64..10_000_000_000) {
             let text = format_hundredths(v);

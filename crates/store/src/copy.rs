@@ -36,7 +36,10 @@ fn columns(store: &mut Store, table: &str) -> Result<Vec<String>> {
 
 /// Copies everything from `from` into the empty, migrated `to`. `progress` is told (table, rows so far).
 pub fn copy_all(from: &mut Store, to: &mut Store, mut progress: impl FnMut(&str, u64)) -> Result<CopyReport> {
-    let existing = to.conn.query_int("SELECT COUNT(*) FROM household", &[])? + to.conn.query_int("SELECT COUNT(*) FROM region", &[])?;
+    let mut existing = 0;
+    for (table, _) in TABLES {
+        existing += to.conn.query_int(&format!("SELECT COUNT(*) FROM {table}"), &[])?;
+    }
     if existing > 0 {
         return Err(StoreError::Invalid("目标数据库不是空的：为避免混合两套数据，请复制到一个新建的空数据库".into()));
     }

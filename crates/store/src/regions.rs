@@ -167,7 +167,17 @@ impl Directory {
             }
         }
         match self.by_village.get(&v) {
-            Some(Some(code)) => Ok(*code),
+            Some(Some(code)) => {
+                // a township name that matches nothing may be an abbreviation ("城关" for "城关镇"),
+                // never another township: a village of the same name elsewhere is not this one
+                if let Some(t) = township.map(fold_name).filter(|t| !t.is_empty()) {
+                    let actual = code.parent().and_then(|p| self.names.get(p.as_str())).map(|n| fold_name(n)).unwrap_or_default();
+                    if !(actual.contains(&t) || t.contains(&actual)) || actual.is_empty() {
+                        return Err(format!("乡(镇)“{t}”下没有名为“{v}”的村（系统中的“{v}”属于“{actual}”）"));
+                    }
+                }
+                Ok(*code)
+            }
             Some(None) => Err(format!("有多个名为“{v}”的村，请同时填写乡(镇)名称或区划代码")),
             None => Err(format!("系统中没有名为“{}{v}”的村（或不在您的管辖范围内）", township.unwrap_or(""))),
         }

@@ -98,6 +98,10 @@ pub fn move_member(conn: &mut Conn, ctx: &WriteContext, actor: &Actor, scope: &R
         .ok_or_else(|| StoreError::NotFound(format!("户编号为 {} 的在册户（或不在您的管辖范围内）", req.to_household_no)))?;
     let (member_id, from_id, from_region) = (member[0].int().unwrap_or_default(), member[1].int().unwrap_or_default(), member[2].string());
     let (to_id, to_region) = (target[0].int().unwrap_or_default(), target[1].string());
+    let joined = conn.query_opt("SELECT joined_on FROM member WHERE id = ?", &[P::Int(member_id)])?.and_then(|r| r[0].date());
+    if let Some(j) = joined.filter(|j| req.effective_on < *j) {
+        return Err(StoreError::Invalid(format!("迁移日期 {} 早于该成员加入原户的日期 {j}，请核对日期", req.effective_on)));
+    }
     if from_id == to_id {
         return Err(StoreError::Invalid("该成员已在目标户中，无需迁移".into()));
     }

@@ -83,6 +83,16 @@ pub struct ImportSession<'a> {
     seen: HashSet<i64>,
     /// The registry was empty: secondary indexes were dropped for the load and are rebuilt at commit.
     bulk: bool,
+    /// The transaction is still open (a session dropped without commit or rollback rolls back).
+    open: bool,
+}
+
+impl Drop for ImportSession<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            let _ = self.store.conn.rollback();
+        }
+    }
 }
 
 /// Foreign keys a PostgreSQL load into an empty registry drops and re-adds (validated once) at commit.
@@ -137,7 +147,7 @@ impl<'a> ImportSession<'a> {
                 }
             }
         }
-        Ok(ImportSession { store, actor, opts, batch_id, now, summary: SessionSummary::default(), touched: HashSet::new(), leaving: HashMap::new(), claims: Vec::new(), seen: HashSet::new(), bulk })
+        Ok(ImportSession { store, actor, opts, batch_id, now, summary: SessionSummary::default(), touched: HashSet::new(), leaving: HashMap::new(), claims: Vec::new(), seen: HashSet::new(), bulk, open: true })
     }
 
     pub fn summary(&self) -> SessionSummary {
@@ -436,7 +446,8 @@ impl<'a> ImportSession<'a> {
     }
 
     /// Commits everything with the batch summary and an audit entry.
-    pub fn commit(self, rejected: u64, seconds: f64) -> Result<SessionSummary> {
+    pub fn commit(mut self, rejected: u64, seconds: f64) -> Result<SessionSummary> {
+        self.open = false;
         let s = self.summary;
         let json = format!(
             "{{\"households_created\":{},\"households_updated\":{},\"households_unchanged\":{},\"members_created\":{},\"members_updated\":{},\"members_removed\":{},\"members_moved\":{},\"events\":{},\"rejected_households\":{},\"seconds\":{:.2}}}",
@@ -481,7 +492,8 @@ impl<'a> ImportSession<'a> {
     }
 
     /// Abandons the import: nothing is written.
-    pub fn rollback(self) -> Result<()> {
+    pub fn rollback(mut self) -> Result<()> {
+        self.open = false;
         self.store.conn.rollback()
     }
 }
