@@ -1,6 +1,10 @@
 //! The `bangfu` command line: every bulk job an administrator runs — migrate, demo, import, export,
 //! registry summaries, member moves, region import, database copy and backup.
 
+/// A faster allocator: bulk imports and exports allocate millions of small cells.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod cmd;
 mod progress;
 

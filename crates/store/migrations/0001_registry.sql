@@ -1,5 +1,7 @@
 -- 0001: regions, the household registry, adjustment events, import batches, audit trail.
--- Portable SQL for SQLite and PostgreSQL; {BLOB} becomes BLOB or BYTEA.
+-- Portable SQL for SQLite and PostgreSQL; {BLOB} becomes BLOB or BYTEA; {C} is the byte-order
+-- collation on PostgreSQL (codes, IDs and names compare as bytes: fast, and `LIKE 'prefix%'` can
+-- use the index) and nothing on SQLite, whose default is already binary.
 -- Large tables carry region_code (12 digits) so every read can be scoped by prefix
 -- and a distributed engine can shard by its county prefix.
 
@@ -9,17 +11,17 @@ CREATE TABLE id_allocator (
 );
 
 CREATE TABLE region (
-    code TEXT PRIMARY KEY,
+    code TEXT {C} PRIMARY KEY,
     name TEXT NOT NULL,
     level TEXT NOT NULL,
-    parent_code TEXT,
+    parent_code TEXT {C},
     poor_village BOOLEAN,
     exit_year BIGINT
 );
 CREATE INDEX region_parent ON region (parent_code);
 
 CREATE TABLE villager_group (
-    region_code TEXT NOT NULL,
+    region_code TEXT {C} NOT NULL,
     name TEXT NOT NULL,
     PRIMARY KEY (region_code, name)
 );
@@ -37,9 +39,9 @@ CREATE TABLE import_batch (
 
 CREATE TABLE household (
     id BIGINT PRIMARY KEY,
-    region_code TEXT NOT NULL,
+    region_code TEXT {C} NOT NULL,
     villager_group TEXT, -- 组
-    household_no TEXT, -- 户编号
+    household_no TEXT {C}, -- 户编号
     stated_size BIGINT, -- 家庭人口数
     household_type TEXT, -- 户类型
     poverty_attribute TEXT, -- 贫困户属性
@@ -85,7 +87,7 @@ CREATE TABLE household (
     helper_name TEXT, -- 帮扶责任人
     helper_unit TEXT, -- 帮扶责任人单位
     helper_phone TEXT, -- 帮扶责任人电话
-    phone_hash TEXT, -- keyed hash of the phone for equality search
+    phone_hash TEXT {C}, -- keyed hash of the phone for equality search
     status TEXT NOT NULL, -- active | removed
     created_batch BIGINT,
     updated_batch BIGINT,
@@ -100,12 +102,12 @@ CREATE INDEX household_phone ON household (phone_hash);
 CREATE TABLE member (
     id BIGINT PRIMARY KEY,
     household_id BIGINT NOT NULL REFERENCES household (id),
-    region_code TEXT NOT NULL,
-    resident_id TEXT NOT NULL,
+    region_code TEXT {C} NOT NULL,
+    resident_id TEXT {C} NOT NULL,
     seq BIGINT NOT NULL, -- order within the household
-    name TEXT, -- 姓名
+    name TEXT {C}, -- 姓名
     id_type TEXT, -- 证件类型
-    id_number TEXT, -- 证件号码
+    id_number TEXT {C}, -- 证件号码
     sex TEXT, -- 性别
     birth_date DATE, -- 出生日期
     relation TEXT, -- 与户主关系
@@ -150,7 +152,7 @@ CREATE INDEX member_scope_name ON member (region_code, name);
 CREATE TABLE household_income (
     household_id BIGINT NOT NULL REFERENCES household (id),
     year BIGINT NOT NULL,
-    region_code TEXT NOT NULL,
+    region_code TEXT {C} NOT NULL,
     wage_income BIGINT, -- 工资性收入(元), fen
     business_income BIGINT, -- 生产经营性收入(元), fen
     property_income BIGINT, -- 财产性收入(元), fen
@@ -164,7 +166,7 @@ CREATE TABLE household_income (
 CREATE TABLE membership_history (
     member_id BIGINT NOT NULL,
     household_id BIGINT NOT NULL,
-    region_code TEXT NOT NULL,
+    region_code TEXT {C} NOT NULL,
     from_on DATE NOT NULL,
     to_on DATE NOT NULL,
     reason TEXT NOT NULL
@@ -175,7 +177,7 @@ CREATE INDEX membership_history_scope ON membership_history (region_code, from_o
 CREATE TABLE adjustment_event (
     id BIGINT PRIMARY KEY,
     household_id BIGINT NOT NULL,
-    region_code TEXT NOT NULL,
+    region_code TEXT {C} NOT NULL,
     member_id BIGINT,
     event_type TEXT NOT NULL,
     effective_on DATE NOT NULL,
@@ -195,7 +197,7 @@ CREATE TABLE audit_log (
     at TEXT NOT NULL,
     actor TEXT NOT NULL,
     source TEXT NOT NULL,
-    region_code TEXT,
+    region_code TEXT {C},
     entity TEXT NOT NULL,
     entity_id TEXT,
     action TEXT NOT NULL,

@@ -62,6 +62,8 @@ pub enum P<'a> {
     Bool(bool),
     Date(NaiveDate),
     Bytes(&'a [u8]),
+    /// A text array (PostgreSQL `= ANY(?)`); SQLite callers expand lists into `IN (…)` instead.
+    Texts(&'a [&'a str]),
 }
 
 /// A value read back.
@@ -326,6 +328,7 @@ fn bind_sqlite(st: &mut rusqlite::CachedStatement<'_>, params: &[P]) -> Result<(
             P::Bool(v) => st.raw_bind_parameter(idx, *v as i64)?,
             P::Date(d) => st.raw_bind_parameter(idx, d.format("%Y-%m-%d").to_string())?,
             P::Bytes(b) => st.raw_bind_parameter(idx, b)?,
+            P::Texts(_) => return Err(StoreError::Invalid("SQLite 不支持数组参数：请展开为 IN (…)".into())),
         }
     }
     Ok(())
@@ -353,6 +356,7 @@ fn pg_params(params: &[P]) -> Vec<Box<dyn ToSql + Sync>> {
                 P::Bool(v) => Box::new(*v),
                 P::Date(d) => Box::new(*d),
                 P::Bytes(b) => Box::new(b.to_vec()),
+                P::Texts(t) => Box::new(t.iter().map(|s| s.to_string()).collect::<Vec<String>>()),
             }
         })
         .collect()

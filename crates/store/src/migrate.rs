@@ -14,8 +14,8 @@ pub fn latest() -> i64 {
 fn dialect(sql: &str, backend: Backend) -> String {
     match backend {
         // in SQLite only `INTEGER PRIMARY KEY` makes the id the rowid (no second index to maintain)
-        Backend::Sqlite => sql.replace("{BLOB}", "BLOB").replace("id BIGINT PRIMARY KEY", "id INTEGER PRIMARY KEY"),
-        Backend::Postgres => sql.replace("{BLOB}", "BYTEA"),
+        Backend::Sqlite => sql.replace("{BLOB}", "BLOB").replace(" {C}", "").replace("id BIGINT PRIMARY KEY", "id INTEGER PRIMARY KEY"),
+        Backend::Postgres => sql.replace("{BLOB}", "BYTEA").replace("{C}", "COLLATE \"C\""),
     }
 }
 

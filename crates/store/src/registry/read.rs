@@ -113,20 +113,40 @@ pub fn ids_by_number(conn: &mut Conn, numbers: &[&str]) -> Result<Vec<(String, i
 }
 
 /// Where people are registered now: resident ID → (member id, household id, household number, region, status).
+/// Two set-based queries (members by ID, then their households), so the planner never joins a
+/// growing table during a bulk load; on PostgreSQL the IDs go as one array parameter.
 pub fn members_by_resident_id(conn: &mut Conn, ids: &[&str]) -> Result<Vec<(String, i64, i64, Option<String>, String, String)>> {
-    let mut out = Vec::new();
+    let mut found: Vec<(String, i64, i64, String)> = Vec::new();
     for chunk in ids.chunks(500) {
-        let params: Vec<P> = chunk.iter().map(|n| P::Text(n)).collect();
-        let sql = format!(
-            "SELECT m.resident_id, m.id, m.household_id, h.household_no, h.region_code, m.status \
-             FROM member m JOIN household h ON h.id = m.household_id WHERE m.resident_id IN ({})",
-            in_list(chunk.len())
-        );
-        for r in conn.query(&sql, &params)? {
-            out.push((r[0].string(), r[1].int().unwrap_or_default(), r[2].int().unwrap_or_default(), r[3].text().map(str::to_string), r[4].string(), r[5].string()));
+        let rows = match conn.backend() {
+            crate::Backend::Postgres => conn.query("SELECT resident_id, id, household_id, status FROM member WHERE resident_id = ANY(?)", &[P::Texts(chunk)])?,
+            crate::Backend::Sqlite => {
+                let params: Vec<P> = chunk.iter().map(|n| P::Text(n)).collect();
+                conn.query(&format!("SELECT resident_id, id, household_id, status FROM member WHERE resident_id IN ({})", in_list(chunk.len())), &params)?
+            }
+        };
+        found.extend(rows.iter().map(|r| (r[0].string(), r[1].int().unwrap_or_default(), r[2].int().unwrap_or_default(), r[3].string())));
+    }
+    if found.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut hids: Vec<i64> = found.iter().map(|f| f.2).collect();
+    hids.sort_unstable();
+    hids.dedup();
+    let mut households: HashMap<i64, (Option<String>, String)> = HashMap::new();
+    for chunk in hids.chunks(500) {
+        let params: Vec<P> = chunk.iter().map(|i| P::Int(*i)).collect();
+        for r in conn.query(&format!("SELECT id, household_no, region_code FROM household WHERE id IN ({})", in_list(chunk.len())), &params)? {
+            households.insert(r[0].int().unwrap_or_default(), (r[1].text().map(str::to_string), r[2].string()));
         }
     }
-    Ok(out)
+    Ok(found
+        .into_iter()
+        .map(|(rid, mid, hid, status)| {
+            let (no, region) = households.get(&hid).cloned().unwrap_or_default();
+            (rid, mid, hid, no, region, status)
+        })
+        .collect())
 }
 
 /// Cells of a row as text (for diagnostics).

@@ -195,6 +195,11 @@ impl<'a> ImportSession<'a> {
             }
             ok.push(d);
         }
+        // Into an empty registry, everything already stored came from earlier batches of this file:
+        // write optimistically and let the unique indexes catch a repeat; only then look up and report.
+        if self.bulk && self.try_bulk(&ok)? {
+            return Ok(conflicts);
+        }
         // what the registry already holds for these households and people
         let numbers: Vec<&str> = ok.iter().filter_map(|d| d.doc.get(HF::HouseholdNo).as_text()).collect();
         let by_number: HashMap<String, (i64, Option<i64>)> = read::ids_by_number(&mut self.store.conn, &numbers)?.into_iter().map(|(n, id, b)| (n, (id, b))).collect();
@@ -268,6 +273,30 @@ impl<'a> ImportSession<'a> {
         }
         self.apply_updates(updates, &people, &mut conflicts)?;
         Ok(conflicts)
+    }
+
+    /// Inserts a batch of new households inside a savepoint; `false` (and nothing written) when a
+    /// household number or resident ID is already stored, so the caller checks the batch properly.
+    fn try_bulk(&mut self, docs: &[SourcedDoc]) -> Result<bool> {
+        if docs.is_empty() {
+            return Ok(true);
+        }
+        let before = self.summary;
+        self.store.conn.batch("SAVEPOINT bulk_batch")?;
+        let refs: Vec<&HouseholdDoc> = docs.iter().map(|d| &d.doc).collect();
+        match self.insert_many(&refs) {
+            Ok(_) => {
+                self.store.conn.batch("RELEASE SAVEPOINT bulk_batch")?;
+                Ok(true)
+            }
+            Err(e) if e.is_unique_violation() => {
+                self.store.conn.batch("ROLLBACK TO SAVEPOINT bulk_batch")?;
+                self.store.conn.batch("RELEASE SAVEPOINT bulk_batch")?;
+                self.summary = before;
+                Ok(false)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     fn created_in_this_batch(&mut self, household_id: i64) -> Result<bool> {
