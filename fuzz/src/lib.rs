@@ -24,6 +24,7 @@ fn options() -> ReadOptions {
         max_cell_chars: 4096,
         max_columns: 256,
         max_uncompressed_bytes: 64 * 1024 * 1024,
+        max_html_bytes: 64 * 1024 * 1024,
         max_compression_ratio: 200,
     }
 }

@@ -31,12 +31,12 @@ pub(crate) fn read(
     let len = std::fs::metadata(path)
         .map_err(|e| io_error(file, &e))?
         .len();
-    if len > opts.max_uncompressed_bytes {
+    if len > opts.max_html_bytes {
         return Err(SheetError::new(
             file,
             format!(
                 "文件太大（超过 {} MB），请把数据拆成几个较小的文件再导入",
-                opts.max_uncompressed_bytes / (1024 * 1024)
+                opts.max_html_bytes / (1024 * 1024)
             ),
         ));
     }

@@ -15,8 +15,10 @@ pub struct ReadOptions {
     pub max_cell_chars: usize,
     /// Most columns in a row that may hold content.
     pub max_columns: usize,
-    /// Total declared uncompressed size of an xlsx (and the largest HTML file).
+    /// Total declared uncompressed size of an xlsx (read as a stream, so this bounds time, not memory).
     pub max_uncompressed_bytes: u64,
+    /// The largest HTML file (an HTML table is held in memory).
+    pub max_html_bytes: u64,
     /// Largest uncompressed/compressed ratio of an xlsx entry over 10 MiB.
     pub max_compression_ratio: u64,
 }
@@ -26,7 +28,8 @@ impl Default for ReadOptions {
         ReadOptions {
             max_cell_chars: 32_767,
             max_columns: 1_024,
-            max_uncompressed_bytes: 1 << 30,
+            max_uncompressed_bytes: 8 << 30,
+            max_html_bytes: 512 << 20,
             max_compression_ratio: 200,
         }
     }

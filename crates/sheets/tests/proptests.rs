@@ -13,6 +13,7 @@ fn small_opts() -> ReadOptions {
         max_cell_chars: 2000,
         max_columns: 64,
         max_uncompressed_bytes: 64 * 1024 * 1024,
+        max_html_bytes: 64 * 1024 * 1024,
         max_compression_ratio: 200,
     }
 }

@@ -169,8 +169,8 @@ fn a_zip_bomb_posing_as_xlsx_is_refused_before_anything_is_inflated() {
         let path = write_file(db.dir.path(), "bomb.xlsx", &bomb);
         let msg = refusal(&mut db, &path);
         expect(&msg, &["压缩炸弹"], db.name);
-        // many parts at a modest ratio that together exceed the 1 GiB limit
-        let parts: Vec<(String, u32, usize)> = (0..60).map(|i| (format!("xl/media/image{i}.png"), 20 << 20, 120 << 10)).collect();
+        // many parts at a modest ratio (under 200:1) that together exceed the 8 GiB limit
+        let parts: Vec<(String, u32, usize)> = (0..18).map(|i| (format!("xl/media/image{i}.png"), 480 << 20, 2600 << 10)).collect();
         let path = write_file(db.dir.path(), "huge.xlsx", &zip_declaring(&parts));
         let msg = refusal(&mut db, &path);
         expect(&msg, &["上限"], db.name);
