@@ -96,7 +96,9 @@ CREATE TABLE household (
     updated_at TEXT NOT NULL
 );
 CREATE UNIQUE INDEX household_no_unique ON household (household_no);
-CREATE INDEX household_scope_type ON household (region_code, household_type);
+-- the household list filters by region, type, attribute, category and any cause, sorted by number:
+-- one covering index answers those pages without touching the table
+CREATE INDEX household_scope_type ON household (region_code, household_type, status, poverty_attribute, monitoring_category, cause_1, cause_2, cause_3, cause_4, cause_5, household_no);
 CREATE INDEX household_phone ON household (phone_hash);
 
 CREATE TABLE member (
@@ -147,7 +149,7 @@ CREATE TABLE member (
 );
 CREATE UNIQUE INDEX member_resident_id ON member (resident_id);
 CREATE INDEX member_household ON member (household_id);
-CREATE INDEX member_scope_name ON member (region_code, name);
+CREATE INDEX member_scope_name ON member (name, region_code, status);
 
 CREATE TABLE household_income (
     household_id BIGINT NOT NULL REFERENCES household (id),

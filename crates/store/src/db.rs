@@ -174,9 +174,11 @@ impl Conn {
                 }
                 let c = rusqlite::Connection::open(path)?;
                 c.busy_timeout(std::time::Duration::from_secs(30))?;
+                // case_sensitive_like lets `region_code LIKE 'prefix%'` (every scope filter) use the index
                 c.execute_batch(
                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; \
-                     PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY;",
+                     PRAGMA cache_size=-262144; \
+                     PRAGMA case_sensitive_like=ON;",
                 )?;
                 Ok(Conn::Sqlite(c))
             }

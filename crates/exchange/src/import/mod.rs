@@ -121,7 +121,6 @@ pub fn import_households(store: &mut Store, actor: Actor, req: &ImportRequest, p
     let opts = ImportOptions { file_name: file_name.clone(), today: req.today, present, scope: req.scope.clone() };
     let mut session = ImportSession::begin(store, actor, opts)?;
     let mut fatal = None;
-    let mut spans: std::collections::BTreeMap<u64, u64> = std::collections::BTreeMap::new();
     let timing = std::env::var_os("BANGFU_TIMING").is_some();
     let (mut wait, mut write) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
     let result = (|| -> Result<(), StoreError> {
@@ -136,12 +135,6 @@ pub fn import_households(store: &mut Store, actor: Actor, req: &ImportRequest, p
                     report.member_rows += member_rows;
                     report.rejected_households += rejected;
                     report.issues.extend(issues);
-                    // member rows of each household, to count households (not people) among late conflicts
-                    for d in &docs {
-                        if let (Some(first), Some(last)) = (d.member_rows.iter().min(), d.member_rows.iter().max()) {
-                            spans.insert(*first, *last);
-                        }
-                    }
                     let conflicts = session.submit(docs)?;
                     report.rejected_households += conflicts.len() as u64;
                     report.issues.extend(conflicts.into_iter().map(|c| conflict_issue(&c, &main_sheet, &labels)));
@@ -160,10 +153,7 @@ pub fn import_households(store: &mut Store, actor: Actor, req: &ImportRequest, p
         }
         let late = session.resolve(req.accept_valid)?;
         // one household may have several people registered elsewhere: count it once
-        let late_households: std::collections::HashSet<u64> = late
-            .iter()
-            .map(|c| spans.range(..=c.row).next_back().filter(|(_, last)| **last >= c.row).map(|(first, _)| *first).unwrap_or(c.row))
-            .collect();
+        let late_households: std::collections::HashSet<u64> = late.iter().map(|c| c.household_row).collect();
         report.rejected_households += late_households.len() as u64;
         report.issues.extend(late.into_iter().map(|c| conflict_issue(&c, &main_sheet, &labels)));
         Ok(())

@@ -37,6 +37,8 @@ pub struct SourcedDoc {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Conflict {
     pub row: u64,
+    /// The first row of the household the conflict keeps out (one household may have several).
+    pub household_row: u64,
     pub field: Option<FieldRef>,
     pub value: String,
     pub reason: String,
@@ -65,6 +67,7 @@ struct Claim {
     record: MemberRecord,
     seq: i64,
     row: u64,
+    household_row: u64,
 }
 
 pub struct ImportSession<'a> {
@@ -105,16 +108,16 @@ pub const BULK_FOREIGN_KEYS: &[(&str, &str, &str)] = &[
 /// building an index once after the load is several times cheaper than maintaining it row by row.
 /// Keep in step with the migrations (a conformance test checks every one exists).
 pub const BULK_INDEXES: &[(&str, &str)] = &[
-    ("household_scope_type", "CREATE INDEX household_scope_type ON household (region_code, household_type)"),
+    ("household_scope_type", "CREATE INDEX household_scope_type ON household (region_code, household_type, status, poverty_attribute, monitoring_category, cause_1, cause_2, cause_3, cause_4, cause_5, household_no)"),
     ("household_phone", "CREATE INDEX household_phone ON household (phone_hash)"),
     ("member_household", "CREATE INDEX member_household ON member (household_id)"),
-    ("member_scope_name", "CREATE INDEX member_scope_name ON member (region_code, name)"),
+    ("member_scope_name", "CREATE INDEX member_scope_name ON member (name, region_code, status)"),
     ("adjustment_event_household", "CREATE INDEX adjustment_event_household ON adjustment_event (household_id, effective_on)"),
     ("adjustment_event_scope", "CREATE INDEX adjustment_event_scope ON adjustment_event (region_code, effective_on)"),
 ];
 
 fn conflict(row: u64, field: Option<FieldRef>, value: &str, reason: impl Into<String>, fix: impl Into<String>) -> Conflict {
-    Conflict { row, field, value: value.to_string(), reason: reason.into(), fix: fix.into() }
+    Conflict { row, household_row: row, field, value: value.to_string(), reason: reason.into(), fix: fix.into() }
 }
 
 const ID: Option<FieldRef> = Some(FieldRef::Member(MF::IdNumber));
@@ -263,7 +266,7 @@ impl<'a> ImportSession<'a> {
                         self.store.conn.execute("UPDATE member SET joined_on = ? WHERE id = ?", &[P::Date(self.opts.today), P::Int(mid)])?;
                         self.summary.members_updated += 1;
                     }
-                    Some(from) => self.claims.push(Claim { member_id: mid, from, to: (id, region), to_created: true, record, seq: i as i64 + 1, row: d.member_rows[i] }),
+                    Some(from) => self.claims.push(Claim { member_id: mid, from, to: (id, region), to_created: true, record, seq: i as i64 + 1, row: d.member_rows[i], household_row: d.first_row }),
                 }
             }
         }
@@ -409,7 +412,7 @@ impl<'a> ImportSession<'a> {
                 self.leaving.insert(s.member_ids[*si], (hid, s.doc.get(HF::RegionCode).as_text().unwrap_or_default().to_string()));
             }
             for (mi, pmid, from, row) in claimed {
-                self.claims.push(Claim { member_id: pmid, from, to: (hid, region.clone()), to_created: false, record: merged.members[mi].clone(), seq: mi as i64 + 1, row });
+                self.claims.push(Claim { member_id: pmid, from, to: (hid, region.clone()), to_created: false, record: merged.members[mi].clone(), seq: mi as i64 + 1, row, household_row: d.first_row });
             }
         }
         Ok(())
@@ -429,13 +432,15 @@ impl<'a> ImportSession<'a> {
                 self.summary.members_moved += 1;
                 self.summary.events += 2;
             } else {
-                conflicts.push(conflict(
+                let mut c2 = conflict(
                     c.row,
                     ID,
                     &c.record.resident_id.masked(),
                     "该证件号码已登记在系统中的另一户：一人只能在一户",
                     "若该成员已分户或迁入本户，请在同一文件中一并导入原户的新版本（不含该成员），或先用“成员迁移”办理",
-                ));
+                );
+                c2.household_row = c.household_row;
+                conflicts.push(c2);
                 if c.to_created && accept_valid {
                     failed_new.insert(c.to.0);
                 }
