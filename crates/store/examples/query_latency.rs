@@ -38,7 +38,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             found += f(&mut store, i)?;
             ms.push(t.elapsed().as_secs_f64() * 1000.0);
         }
-        stats(&format!("{name} ({found} rows)"), ms);
+        stats(&format!("{name} ({found} rows over all runs)"), ms);
         Ok(())
     };
     let causes = ["illness", "disability", "schooling", "lack_labour"];
