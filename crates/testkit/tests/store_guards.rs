@@ -94,3 +94,22 @@ fn an_import_session_dropped_without_commit_writes_nothing_and_frees_the_connect
         assert_eq!(s.households_created, 3, "{}", db.name);
     }
 }
+
+#[test]
+fn a_first_load_into_an_empty_sqlite_file_leaves_it_in_wal_mode() {
+    let mut db = TestDb::sqlite();
+    load_demo_regions(&mut db.store);
+    let mode = |db: &mut TestDb| db.store.conn.query_opt("PRAGMA journal_mode", &[]).unwrap().unwrap()[0].string();
+    assert_eq!(mode(&mut db), "wal");
+    insert_docs(&mut db.store, &demo_docs(20, 4));
+    assert_eq!(mode(&mut db), "wal", "after a committed first load");
+    let mut db = TestDb::sqlite();
+    load_demo_regions(&mut db.store);
+    {
+        let opts = ImportOptions { file_name: "x".into(), today: today(), present: Present::all(), scope: all_scope() };
+        let s = ImportSession::begin(&mut db.store, test_actor(), opts).unwrap();
+        s.rollback().unwrap();
+    }
+    assert_eq!(mode(&mut db), "wal", "after a rolled-back first load");
+    assert_eq!(db.store.conn.query_int("SELECT COUNT(*) FROM household", &[]).unwrap(), 0);
+}

@@ -88,12 +88,17 @@ pub struct ImportSession<'a> {
     bulk: bool,
     /// The transaction is still open (a session dropped without commit or rollback rolls back).
     open: bool,
+    /// SQLite was switched from WAL to a rollback journal for this load; switch back when done.
+    journal_switched: bool,
 }
 
 impl Drop for ImportSession<'_> {
     fn drop(&mut self) {
         if self.open {
             let _ = self.store.conn.rollback();
+        }
+        if self.journal_switched {
+            let _ = self.store.conn.batch("PRAGMA journal_mode=WAL");
         }
     }
 }
@@ -125,6 +130,17 @@ const ID: Option<FieldRef> = Some(FieldRef::Member(MF::IdNumber));
 impl<'a> ImportSession<'a> {
     /// Opens the transaction and records the batch.
     pub fn begin(store: &'a mut Store, actor: Actor, opts: ImportOptions) -> Result<ImportSession<'a>> {
+        // A first load into an empty SQLite file writes every page once with a rollback journal
+        // (new pages need no journal) instead of twice through the WAL and its checkpoint. Only when
+        // this is the sole connection: otherwise SQLite keeps WAL and nothing changes.
+        let mut journal_switched = false;
+        if let Some(c) = store.conn.sqlite() {
+            let empty: i64 = c.query_row("SELECT COUNT(*) FROM household", [], |r| r.get(0))?;
+            if empty == 0 {
+                let mode: String = c.query_row("PRAGMA journal_mode=DELETE", [], |r| r.get(0)).unwrap_or_default();
+                journal_switched = mode.eq_ignore_ascii_case("delete");
+            }
+        }
         store.conn.begin()?;
         let now = crate::now_utc();
         let batch_id = match crate::ids::allocate(&mut store.conn, "import_batch", 1) {
@@ -150,7 +166,7 @@ impl<'a> ImportSession<'a> {
                 }
             }
         }
-        Ok(ImportSession { store, actor, opts, batch_id, now, summary: SessionSummary::default(), touched: HashSet::new(), leaving: HashMap::new(), claims: Vec::new(), seen: HashSet::new(), bulk, open: true })
+        Ok(ImportSession { store, actor, opts, batch_id, now, summary: SessionSummary::default(), touched: HashSet::new(), leaving: HashMap::new(), claims: Vec::new(), seen: HashSet::new(), bulk, open: true, journal_switched })
     }
 
     pub fn summary(&self) -> SessionSummary {
