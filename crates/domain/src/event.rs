@@ -3,7 +3,7 @@
 use crate::fields::HouseholdField as HF;
 use crate::registry::HouseholdDoc;
 use crate::vocab::{Term, Vocabulary};
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 
 macro_rules! event_types {
     ($($variant:ident => $code:literal, $label:literal;)*) => {
@@ -106,15 +106,6 @@ pub fn history_from_columns(doc: &HouseholdDoc, imported_on: NaiveDate) -> Vec<N
     out
 }
 
-/// First and last day of a year, for reports by year.
-pub fn year_bounds(year: i32) -> Option<(NaiveDate, NaiveDate)> {
-    Some((NaiveDate::from_ymd_opt(year, 1, 1)?, NaiveDate::from_ymd_opt(year, 12, 31)?))
-}
-
-/// The year of a date (small helper for readers of events).
-pub fn year_of(d: NaiveDate) -> i32 {
-    d.year()
-}
 
 #[cfg(test)]
 mod tests {

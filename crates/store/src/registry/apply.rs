@@ -305,8 +305,3 @@ pub fn remove_member(conn: &mut Conn, ctx: &WriteContext, member_id: i64, househ
     write_rows(conn, "adjustment_event", EVENT_COLUMNS, &[event_row(eid, household_id, region, Some(member_id), &e, None, ctx)])?;
     Ok(())
 }
-
-/// JSON string helper re-exported for callers composing details.
-pub fn json(s: &str) -> String {
-    json_str(s)
-}

@@ -1,7 +1,7 @@
 //! Reading households back as documents (for the archive page, export, diffing on re-import).
 
 use super::columns::{from_cell, household_column_list, household_columns, member_column_list, member_columns};
-use crate::db::{Cell, Conn, P};
+use crate::db::{Conn, P};
 use crate::error::Result;
 use crate::keyring::Keyring;
 use bangfu_domain::fields::{HouseholdField as HF, HOUSEHOLD_FIELD_COUNT, MEMBER_FIELD_COUNT};
@@ -147,9 +147,4 @@ pub fn members_by_resident_id(conn: &mut Conn, ids: &[&str]) -> Result<Vec<(Stri
             (rid, mid, hid, no, region, status)
         })
         .collect())
-}
-
-/// Cells of a row as text (for diagnostics).
-pub fn describe(row: &[Cell]) -> String {
-    row.iter().map(|c| format!("{c:?}")).collect::<Vec<_>>().join(", ")
 }
