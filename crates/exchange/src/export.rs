@@ -10,7 +10,7 @@ use bangfu_sheets::{Cell, SheetError, TableWriter};
 use bangfu_store::regions::Directory;
 use bangfu_store::registry::query::{matching_ids, FieldFilter};
 use bangfu_store::registry::read;
-use bangfu_store::{P, Store, StoreError};
+use bangfu_store::{Store, StoreError};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -190,36 +190,41 @@ pub fn export_households(store: &mut Store, req: &ExportRequest, progress: &mut 
     let directory = Directory::load(&mut store.conn, &req.scope)?;
     let mut w = DocWriter::create(&req.path, req.format, !req.include_protected)?;
     let mut households = 0u64;
-    let mut after = 0i64;
     let mut multi_year = false;
-    loop {
-        let ids = matching_ids(&mut store.conn, &req.scope, req.region.as_ref(), &req.filters, after, 1000)?;
-        let Some(last) = ids.last() else { break };
-        after = *last;
-        for h in read::load(&mut store.conn, &store.keys, &req.scope, &ids)? {
-            let names = h.doc.region_code().map(|c| directory.path_names(&c)).unwrap_or_default();
-            multi_year |= h.doc.incomes.len() > 1;
-            w.write_doc(&h.doc, &names)?;
-            households += 1;
+    each_household(store, req, |h| {
+        let names = h.doc.region_code().map(|c| directory.path_names(&c)).unwrap_or_default();
+        multi_year |= h.doc.incomes.len() > 1;
+        w.write_doc(&h.doc, &names)?;
+        households += 1;
+        if households % 1000 == 0 {
+            progress(households);
         }
-        progress(households);
-    }
+        Ok(())
+    })?;
+    progress(households);
     if multi_year && req.format == Format::Xlsx {
         w.begin_income_sheet()?;
-        let mut after = 0i64;
-        loop {
-            let ids = matching_ids(&mut store.conn, &req.scope, req.region.as_ref(), &req.filters, after, 1000)?;
-            let Some(last) = ids.last() else { break };
-            after = *last;
-            for h in read::load(&mut store.conn, &store.keys, &req.scope, &ids)? {
-                for inc in &h.doc.incomes {
-                    w.write_income(&h.doc, inc)?;
-                }
+        each_household(store, req, |h| {
+            for inc in &h.doc.incomes {
+                w.write_income(&h.doc, inc)?;
             }
-        }
+            Ok(())
+        })?;
     }
     let rows = w.rows;
     w.finish()?;
-    let _ = P::Null;
     Ok(ExportReport { households, rows, seconds: started.elapsed().as_secs_f64(), path: req.path.clone() })
+}
+
+/// Calls `f` for every household the request selects, loading them 1,000 at a time in id order.
+fn each_household(store: &mut Store, req: &ExportRequest, mut f: impl FnMut(&read::StoredHousehold) -> Result<(), ExportError>) -> Result<(), ExportError> {
+    let mut after = 0i64;
+    loop {
+        let ids = matching_ids(&mut store.conn, &req.scope, req.region.as_ref(), &req.filters, after, 1000)?;
+        let Some(last) = ids.last() else { return Ok(()) };
+        after = *last;
+        for h in read::load(&mut store.conn, &store.keys, &req.scope, &ids)? {
+            f(&h)?;
+        }
+    }
 }
