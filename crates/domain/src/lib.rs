@@ -1,13 +1,16 @@
 //! bangfu's domain: pure types and rules of the registry — no IO, no database, no HTTP.
 
+pub mod access;
 pub mod event;
 pub mod fields;
+pub mod pinyin;
 pub mod region;
 pub mod registry;
 pub mod resident_id;
 pub mod value;
 pub mod vocab;
 
+pub use access::{Capability, Role};
 pub use region::{RegionCode, RegionLevel, RegionScope};
 pub use resident_id::{ResidentId, Sex};
 pub use value::{Kind, Value};

@@ -12,6 +12,7 @@ pub mod keyring;
 pub mod migrate;
 pub mod regions;
 pub mod registry;
+pub mod users;
 
 pub use db::{Backend, Cell, Conn, DbUrl, P};
 pub use error::{Result, StoreError};

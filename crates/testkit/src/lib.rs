@@ -109,7 +109,7 @@ pub fn load_demo_regions(store: &mut Store) {
 }
 
 pub fn test_actor() -> Actor {
-    Actor { name: "test".into(), source: "test" }
+    Actor::new("test", "test")
 }
 
 /// The whole country.

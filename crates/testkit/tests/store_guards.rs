@@ -42,7 +42,7 @@ fn a_move_dated_before_the_person_joined_is_refused() {
         let from = docs.iter().find(|d| d.members.len() >= 2).unwrap();
         let to = docs.iter().find(|d| d.get(HF::HouseholdNo) != from.get(HF::HouseholdNo)).unwrap();
         let person = from.members.iter().find(|m| !m.is_head()).unwrap();
-        let actor = Actor { name: "t".into(), source: "test" };
+        let actor = Actor::new("t", "test");
         let ctx = WriteContext { batch_id: None, recorded_by: "t".into(), now: bangfu_store::now_utc(), keys: db.store.keys.clone() };
         let req = MoveRequest {
             resident_id: person.resident_id.as_str(),

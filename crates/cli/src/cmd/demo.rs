@@ -75,7 +75,7 @@ pub fn run(ctx: &Ctx, a: DemoArgs) -> Result<()> {
     let opts = options(&a);
     let today = opts.today;
     let session_opts = ImportOptions { file_name: format!("demo --households {} --seed {}", a.households, a.seed), today, present: Present::all(), scope: RegionScope::all() };
-    let mut session = ImportSession::begin(&mut store, Actor { name: Actor::cli().name, source: "demo" }, session_opts)?;
+    let mut session = ImportSession::begin(&mut store, Actor::new(Actor::cli().name, "demo"), session_opts)?;
     let pb = crate::progress::spinner("生成演示户籍");
     let mut chunk: Vec<HouseholdDoc> = Vec::with_capacity(2000);
     for doc in generate(&county, &opts) {
@@ -118,7 +118,7 @@ pub fn load_regions(store: &mut bangfu_store::Store, county: &DemoCounty) -> Res
         }
     }
     let groups: Vec<_> = county.villages.iter().flat_map(|v| v.groups.iter().map(|g| (v.region.code, g.clone()))).collect();
-    regions::upsert(&mut store.conn, &Actor { name: Actor::cli().name, source: "demo" }, &rows, &groups)?;
+    regions::upsert(&mut store.conn, &Actor::new(Actor::cli().name, "demo"), &rows, &groups)?;
     Ok(())
 }
 

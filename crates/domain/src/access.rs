@@ -1,0 +1,151 @@
+//! Roles a user can hold at a region scope, and what each role may do (typed capabilities).
+
+/// What a role allows. Pages and API calls ask for one of these before touching data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Capability {
+    /// Read the registry (households, members, dashboard) in scope.
+    ViewRegistry,
+    /// Create and edit households and members, move members, record events.
+    EditRegistry,
+    /// Upload import files.
+    Import,
+    /// Download lists as xlsx.
+    Export,
+    /// Reveal full ID numbers, phones and bank accounts (each reveal is audited).
+    RevealProtected,
+    /// Search the audit trail.
+    ViewAudit,
+    /// Create users and grant roles.
+    ManageUsers,
+}
+
+use Capability::*;
+
+/// The roles of SPEC §10. A user may hold several, each at its own region scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    Admin,
+    CountyOffice,
+    TownshipStaff,
+    VillageCadre,
+    FirstSecretary,
+    Helper,
+    SchoolStaff,
+    EducationBureau,
+    Leader,
+    DataOfficer,
+    Inspector,
+}
+
+impl Role {
+    pub const ALL: [Role; 11] = [
+        Role::Admin,
+        Role::CountyOffice,
+        Role::TownshipStaff,
+        Role::VillageCadre,
+        Role::FirstSecretary,
+        Role::Helper,
+        Role::SchoolStaff,
+        Role::EducationBureau,
+        Role::Leader,
+        Role::DataOfficer,
+        Role::Inspector,
+    ];
+
+    /// Stable code stored in the database and used on the command line.
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::CountyOffice => "county_office",
+            Role::TownshipStaff => "township_staff",
+            Role::VillageCadre => "village_cadre",
+            Role::FirstSecretary => "first_secretary",
+            Role::Helper => "helper",
+            Role::SchoolStaff => "school_staff",
+            Role::EducationBureau => "education_bureau",
+            Role::Leader => "leader",
+            Role::DataOfficer => "data_officer",
+            Role::Inspector => "inspector",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Admin => "系统管理员",
+            Role::CountyOffice => "县帮扶办",
+            Role::TownshipStaff => "乡镇干部",
+            Role::VillageCadre => "村干部",
+            Role::FirstSecretary => "驻村第一书记",
+            Role::Helper => "帮扶责任人",
+            Role::SchoolStaff => "学校工作人员",
+            Role::EducationBureau => "教育局",
+            Role::Leader => "领导/审计",
+            Role::DataOfficer => "部门数据专员",
+            Role::Inspector => "督查（只读）",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Role::Admin => "System administrator",
+            Role::CountyOffice => "County office",
+            Role::TownshipStaff => "Township staff",
+            Role::VillageCadre => "Village cadre",
+            Role::FirstSecretary => "First secretary",
+            Role::Helper => "Helper",
+            Role::SchoolStaff => "School staff",
+            Role::EducationBureau => "Education bureau",
+            Role::Leader => "Leader / auditor",
+            Role::DataOfficer => "Department data officer",
+            Role::Inspector => "Inspector (read-only)",
+        }
+    }
+
+    /// Accepts the code or the Chinese label.
+    pub fn parse(text: &str) -> Option<Role> {
+        let t = text.trim();
+        Role::ALL.into_iter().find(|r| r.code() == t || r.label() == t)
+    }
+
+    pub fn capabilities(self) -> &'static [Capability] {
+        match self {
+            Role::Admin => &[ViewRegistry, EditRegistry, Import, Export, RevealProtected, ViewAudit, ManageUsers],
+            Role::CountyOffice => &[ViewRegistry, EditRegistry, Import, Export, RevealProtected, ViewAudit],
+            Role::TownshipStaff => &[ViewRegistry, EditRegistry, Import, Export, RevealProtected],
+            Role::VillageCadre | Role::FirstSecretary => &[ViewRegistry, EditRegistry, Export, RevealProtected],
+            Role::Helper | Role::SchoolStaff => &[ViewRegistry],
+            Role::EducationBureau | Role::DataOfficer => &[ViewRegistry, Import, Export],
+            Role::Leader => &[ViewRegistry, Export, ViewAudit],
+            Role::Inspector => &[ViewRegistry, ViewAudit],
+        }
+    }
+
+    pub fn can(self, c: Capability) -> bool {
+        self.capabilities().contains(&c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip_and_labels_parse() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.code()), Some(r));
+            assert_eq!(Role::parse(r.label()), Some(r));
+        }
+        assert_eq!(Role::parse("nobody"), None);
+    }
+
+    #[test]
+    fn read_only_roles_cannot_write_or_reveal() {
+        for r in [Role::Inspector, Role::Helper, Role::SchoolStaff, Role::Leader] {
+            assert!(r.can(ViewRegistry));
+            assert!(!r.can(EditRegistry), "{r:?}");
+            assert!(!r.can(RevealProtected), "{r:?}");
+        }
+        assert!(Role::Admin.can(ManageUsers));
+        assert!(!Role::CountyOffice.can(ManageUsers));
+    }
+}

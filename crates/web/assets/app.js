@@ -1,0 +1,36 @@
+// bangfu — a little progressive enhancement; every page works without it.
+(function () {
+  // the role switcher submits on change
+  var sel = document.querySelectorAll('select[data-autosubmit]');
+  for (var i = 0; i < sel.length; i++) {
+    sel[i].addEventListener('change', function () { this.form.submit(); });
+  }
+  // import progress: poll the job's status and update the page
+  var job = document.getElementById('job');
+  if (job) {
+    var url = job.getAttribute('data-status-url');
+    var tick = function () {
+      var x = new XMLHttpRequest();
+      x.open('GET', url);
+      x.setRequestHeader('Accept', 'application/json');
+      x.onload = function () {
+        if (x.status !== 200) { return; }
+        var s = JSON.parse(x.responseText);
+        document.getElementById('job-rows').textContent = s.rows_read;
+        document.getElementById('job-message').textContent = s.message;
+        if (s.state === 'done' || s.state === 'failed') { window.location.reload(); }
+        else { setTimeout(tick, 700); }
+      };
+      x.send();
+    };
+    if (job.getAttribute('data-state') === 'running' || job.getAttribute('data-state') === 'queued') { setTimeout(tick, 500); }
+  }
+  // confirm before destructive actions
+  var c = document.querySelectorAll('[data-confirm]');
+  for (var j = 0; j < c.length; j++) {
+    c[j].addEventListener('submit', function (e) { if (!window.confirm(this.getAttribute('data-confirm'))) { e.preventDefault(); } });
+  }
+  // print button
+  var p = document.querySelectorAll('[data-print]');
+  for (var k = 0; k < p.length; k++) { p[k].addEventListener('click', function () { window.print(); }); }
+})();

@@ -1,0 +1,26 @@
+//! What every handler shares: the database pool, the settings and the running import jobs.
+
+use crate::config::ServeConfig;
+use crate::jobs::Jobs;
+use crate::pool::Db;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Arc<Db>,
+    pub config: Arc<ServeConfig>,
+    pub jobs: Arc<Jobs>,
+    pub regions: Arc<crate::regions::SharedNames>,
+}
+
+impl AppState {
+    /// Per-capita income line in fen.
+    pub fn income_line_fen(&self) -> i64 {
+        self.config.income_line_yuan * 100
+    }
+
+    /// Region names for display.
+    pub fn names(&self) -> Arc<crate::regions::RegionNames> {
+        self.regions.get()
+    }
+}
