@@ -1,6 +1,6 @@
 //! The router: every page and API route, with request ids, logs, limits, timeouts and security headers.
 
-use crate::handlers::{account, assets, dashboard, health, households, login};
+use crate::handlers::{account, assets, audit, dashboard, health, households, login};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
@@ -58,6 +58,8 @@ pub fn router(state: AppState) -> Router {
         .route("/households", get(households::list::list))
         .route("/households/{id}", get(households::show::show))
         .route("/households/{id}/reveal", post(households::show::reveal))
+        .route("/audit", get(audit::show))
+        .route("/audit/verify", post(audit::verify))
         .route("/health", get(health::health))
         .route("/assets/{name}", get(assets::asset));
     let uploads = Router::new().layer(DefaultBodyLimit::max(upload_limit));
@@ -66,6 +68,7 @@ pub fn router(state: AppState) -> Router {
     pages
         .merge(uploads)
         .merge(crate::api::router())
+        .merge(crate::handlers::transfer::router())
         .fallback(|| async { crate::error::AppError::NotFound })
         .layer(DefaultBodyLimit::max(2 * 1024 * 1024))
         .layer(middleware::from_fn(same_origin))

@@ -32,8 +32,16 @@ pub fn create_demo_users(conn: &mut Conn, password_for: &dyn Fn(&str) -> String)
     let first = |level: RegionLevel, inside: &str| regions.iter().find(|r| r.code.level() == level && r.code.as_str().starts_with(inside)).cloned();
     let county = first(RegionLevel::County, "").ok_or_else(|| bangfu_store::StoreError::Invalid("数据库里没有县级区划，无法创建演示用户".into()))?;
     let township = first(RegionLevel::Township, county.code.prefix()).unwrap_or(county.clone());
-    let village = first(RegionLevel::Village, township.code.prefix()).unwrap_or(township.clone());
-    let other_village = regions.iter().filter(|r| r.code.level() == RegionLevel::Village && r.code != village.code && r.code.as_str().starts_with(township.code.prefix())).nth(0).cloned().unwrap_or(village.clone());
+    // the village users get the two villages of the township with the most households
+    let busiest = conn.query(
+        "SELECT region_code, COUNT(*) FROM household WHERE status = 'active' AND region_code LIKE ? GROUP BY region_code ORDER BY COUNT(*) DESC, region_code LIMIT 2",
+        &[bangfu_store::P::Text(&format!("{}%", township.code.prefix()))],
+    )?;
+    let pick = |i: usize| busiest.get(i).and_then(|r| regions.iter().find(|x| x.code.as_str() == r[0].string()).cloned());
+    let village = pick(0).or_else(|| first(RegionLevel::Village, township.code.prefix())).unwrap_or(township.clone());
+    let other_village = pick(1)
+        .or_else(|| regions.iter().find(|r| r.code.level() == RegionLevel::Village && r.code != village.code && r.code.as_str().starts_with(township.code.prefix())).cloned())
+        .unwrap_or(village.clone());
     let plan: Vec<(&str, Role, &bangfu_store::regions::RegionRow)> = vec![
         ("admin", Role::Admin, &county),
         ("county", Role::CountyOffice, &county),

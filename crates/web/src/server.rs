@@ -14,12 +14,13 @@ pub async fn state(config: ServeConfig) -> Result<AppState, String> {
     let url = DbUrl::parse(&config.database).map_err(|e| e.to_string())?;
     let key_file = config.key_file.clone();
     let u = url.clone();
-    let store = tokio::task::spawn_blocking(move || Store::open_and_migrate(&u, key_file.as_deref()))
+    // the store is opened (and migrated) and closed on a blocking thread: PostgreSQL clients block
+    let keys = tokio::task::spawn_blocking(move || Store::open_and_migrate(&u, key_file.as_deref()).map(|s| s.keys.clone()))
         .await
         .map_err(|e| e.to_string())?
         .map_err(|e| format!("无法打开数据库 {}：{e}", url.display()))?;
     std::fs::create_dir_all(&config.data_dir).map_err(|e| format!("无法创建数据目录 {}：{e}", config.data_dir.display()))?;
-    let db = Db::new(url, store.keys.clone(), config.pool_size.max(1));
+    let db = Db::new(url, keys, config.pool_size.max(1));
     let names = RegionNames::load(&db).await.map_err(|e| e.message())?;
     let regions = Arc::new(SharedNames::default());
     regions.set(names);
@@ -51,7 +52,7 @@ pub async fn shutdown_signal() {
 pub async fn run(state: AppState, listener: tokio::net::TcpListener, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
     // expired sessions and old login attempts are purged hourly
     let db = state.db.clone();
-    tokio::spawn(async move {
+    let purge = tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             tick.tick().await;
@@ -59,7 +60,9 @@ pub async fn run(state: AppState, listener: tokio::net::TcpListener, shutdown: i
         }
     });
     let app = crate::app::router(state);
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown).await
+    let result = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown).await;
+    purge.abort();
+    result
 }
 
 /// Logging: text or JSON lines, level from `RUST_LOG` (default info).

@@ -2,10 +2,12 @@
 
 pub mod account;
 pub mod assets;
+pub mod audit;
 pub mod dashboard;
 pub mod health;
 pub mod households;
 pub mod login;
+pub mod transfer;
 
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};

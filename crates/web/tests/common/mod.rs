@@ -23,7 +23,7 @@ pub fn password(user: &str) -> String {
 }
 
 /// Households to generate for each test app.
-pub const HOUSEHOLDS: usize = 120;
+pub const HOUSEHOLDS: usize = 400;
 
 impl TestApp {
     /// One app per backend (SQLite always; PostgreSQL unless unreachable outside CI).
@@ -146,6 +146,14 @@ impl TestApp {
         if let Some(t) = self.task.take() {
             let _ = t.await;
         }
+        // the test database closes its PostgreSQL connection with a blocking call
+        let TestApp { db, state, .. } = self;
+        tokio::task::spawn_blocking(move || {
+            drop(state);
+            drop(db);
+        })
+        .await
+        .unwrap();
     }
 }
 

@@ -67,7 +67,6 @@ pub struct AuditView {
 struct HouseholdPage {
     nav: Nav,
     id: i64,
-    version: i64,
     household_no: String,
     head_name: String,
     region: String,
@@ -178,7 +177,6 @@ async fn page(state: &AppState, p: &Principal, id: i64, reveal: bool) -> AppResu
     let page = HouseholdPage {
         nav: Nav::new(p, &names, "households"),
         id,
-        version: h.version,
         household_no: doc.get(HF::HouseholdNo).as_text().unwrap_or_default().to_string(),
         head_name,
         region: names.path(&region_code),
