@@ -2,7 +2,7 @@
 
 use crate::views::urlencode;
 use bangfu_domain::RegionCode;
-use bangfu_domain::vocab::{HOUSEHOLD_TYPE, POVERTY_ATTRIBUTE, POVERTY_CAUSE, Vocabulary};
+use bangfu_domain::vocab::{HOUSEHOLD_TYPE, MONITORING_CATEGORY, POVERTY_ATTRIBUTE, POVERTY_CAUSE, Vocabulary};
 use bangfu_store::registry::query::{HouseholdFilter, SortKey};
 
 /// Everything the list page, the export and the API accept. Unknown values are ignored, not errors:
@@ -17,6 +17,8 @@ pub struct ListQuery {
     pub household_type: String,
     pub poverty_attribute: String,
     pub cause: String,
+    /// A monitoring category (监测对象类别) code.
+    pub monitoring_category: String,
     /// "1": monitored households only; "0": not monitored.
     pub monitored: String,
     /// "1": 两不愁三保障 not met.
@@ -49,7 +51,7 @@ impl ListQuery {
             region: if self.region.is_empty() { None } else { RegionCode::parse(&self.region).ok() },
             household_type: code_in(&HOUSEHOLD_TYPE, &self.household_type),
             poverty_attribute: code_in(&POVERTY_ATTRIBUTE, &self.poverty_attribute),
-            monitoring_category: None,
+            monitoring_category: code_in(&MONITORING_CATEGORY, &self.monitoring_category),
             cause: code_in(&POVERTY_CAUSE, &self.cause),
             guarantee_unmet: self.guarantee_unmet == "1",
             income_below: (self.income_below == "1").then_some(income_line_fen),
@@ -80,6 +82,7 @@ impl ListQuery {
             ("household_type", &self.household_type),
             ("poverty_attribute", &self.poverty_attribute),
             ("cause", &self.cause),
+            ("monitoring_category", &self.monitoring_category),
             ("monitored", &self.monitored),
             ("guarantee_unmet", &self.guarantee_unmet),
             ("income_below", &self.income_below),
