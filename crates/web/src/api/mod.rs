@@ -1,8 +1,26 @@
 //! The JSON API under /api/v1: authenticated by session or API token, scoped like the pages.
 
+pub mod detail;
+pub mod edit;
+pub mod extract;
+pub mod households;
+pub mod imports;
+pub mod me;
+pub mod openapi;
+pub mod search;
+
+use crate::error::{ApiError, AppError};
 use crate::state::AppState;
 use axum::Router;
+use axum::routing::{any, get};
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/api/v1/me", get(me::me))
+        .route("/api/v1/households", get(households::list).post(edit::create))
+        .route("/api/v1/households/{id}", get(households::get).patch(edit::update))
+        .route("/api/v1/search", get(search::search))
+        .route("/api/v1/imports/{job}", get(imports::status))
+        .route("/api/v1/openapi.json", get(openapi::serve))
+        .route("/api/v1/{*rest}", any(|| async { ApiError::from(AppError::NotFound) }))
 }
