@@ -2,6 +2,7 @@
 
 pub mod apply;
 pub mod columns;
+pub mod dashboard;
 pub mod diff;
 pub mod moves;
 pub mod query;
