@@ -68,6 +68,7 @@ pub fn router(state: AppState) -> Router {
     pages
         .merge(uploads)
         .merge(crate::api::router())
+        .merge(crate::handlers::edit::router())
         .merge(crate::handlers::transfer::router())
         .fallback(|| async { crate::error::AppError::NotFound })
         .layer(DefaultBodyLimit::max(2 * 1024 * 1024))

@@ -4,6 +4,7 @@ pub mod apply;
 pub mod columns;
 pub mod dashboard;
 pub mod diff;
+pub mod edit;
 pub mod moves;
 pub mod query;
 pub mod read;

@@ -4,6 +4,7 @@ pub mod account;
 pub mod assets;
 pub mod audit;
 pub mod dashboard;
+pub mod edit;
 pub mod health;
 pub mod households;
 pub mod login;

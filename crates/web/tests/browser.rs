@@ -1,0 +1,404 @@
+//! End-to-end tests in a real headless Chromium (through chromedriver): what a person does with the
+//! pages — logging in, searching, the household file, editing with a wrong ID number, importing a file
+//! with errors and downloading the report, exporting, scope — plus screenshots of the main pages on a
+//! desktop and a phone, saved under `target/screenshots/`.
+//!
+//! Needs Debian's `chromium` and `chromium-driver`; without them the tests are skipped with a warning,
+//! except under `CI` (`.ci/run` installs them). Each test has its own server and its own chromedriver.
+
+#[macro_use]
+mod browser_support;
+mod common;
+
+use browser_support::{Browser, DESKTOP, PHONE, with_check_digit, with_wrong_check_digit};
+use calamine::{Data, Reader};
+use common::{TestApp, prefix_of};
+use fantoccini::Locator;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// Every demo user (see `bangfu_web::demo::create_demo_users`).
+const USERS: [&str; 12] = ["admin", "county", "township", "village", "village2", "secretary", "helper", "school", "edu", "leader", "data", "inspector"];
+
+const NOT_FOUND: &str = "找不到该记录，或它不在您的管辖范围内";
+
+/// The rows of every sheet of a workbook, as text.
+fn workbook(path: &Path) -> Vec<(String, Vec<Vec<String>>)> {
+    let mut wb = calamine::open_workbook_auto(path).unwrap_or_else(|e| panic!("open {} with calamine: {e}", path.display()));
+    let names = wb.sheet_names().to_vec();
+    names
+        .into_iter()
+        .map(|n| {
+            let range = wb.worksheet_range(&n).unwrap_or_else(|e| panic!("sheet {n}: {e}"));
+            let rows = range
+                .rows()
+                .map(|r| {
+                    r.iter()
+                        .map(|c| match c {
+                            Data::Empty => String::new(),
+                            Data::String(s) => s.clone(),
+                            Data::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
+                            other => other.to_string(),
+                        })
+                        .collect()
+                })
+                .collect();
+            (n, rows)
+        })
+        .collect()
+}
+
+/// The header row (the first row holding `column`) and the rows after it, of the first sheet that has one.
+fn table_with<'a>(sheets: &'a [(String, Vec<Vec<String>>)], column: &str) -> (&'a str, &'a [String], &'a [Vec<String>]) {
+    for (name, rows) in sheets {
+        if let Some(h) = rows.iter().position(|r| r.iter().any(|c| c.trim() == column)) {
+            return (name, &rows[h], &rows[h + 1..]);
+        }
+    }
+    panic!("no sheet has a column {column}: {:?}", sheets.iter().map(|(n, r)| (n, r.first())).collect::<Vec<_>>());
+}
+
+fn col(header: &[String], name: &str) -> usize {
+    header.iter().position(|c| c.trim() == name).unwrap_or_else(|| panic!("no column {name} in {header:?}"))
+}
+
+/// a. Every role logs in through the form and lands on the dashboard; a wrong password is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_role_logs_in_through_the_form() {
+    let app = TestApp::sqlite().await;
+    let b = browser_or_skip!(app);
+    let started = Instant::now();
+
+    let path = b.login_as("county", "not-the-password").await;
+    assert_eq!(path, "/login", "a wrong password stays on the login page");
+    let error = b.text(".error-box").await;
+    assert!(error.contains("用户名或密码不正确"), "wrong password message: {error}");
+    assert_eq!(b.find("#username").await.prop("value").await.unwrap().as_deref(), Some("county"), "the user name is kept");
+    assert_eq!(b.find("#password").await.prop("value").await.unwrap().as_deref(), Some(""), "the password is not sent back");
+
+    for user in USERS {
+        b.login(user).await;
+        assert!(b.exists("header.top nav a[href='/']").await, "{user}: the dashboard has the navigation");
+        let h1 = b.text("main h1").await;
+        assert!(h1.contains("工作台"), "{user}: dashboard heading: {h1}");
+        assert!(!b.exists(".error-box").await, "{user}: an error on the dashboard: {}", b.body_text().await);
+        // logging out through the header's button
+        let out = b.c.find(Locator::Css("form[action='/logout'] button")).await.expect("logout button");
+        b.click_and_wait(&out).await;
+        assert!(b.path().await.starts_with("/login"), "{user}: after logging out: {}", b.path().await);
+    }
+    eprintln!("browser: {} logins in {:?}", USERS.len() + 1, started.elapsed());
+    b.close().await;
+    app.stop().await;
+}
+
+/// b. The county office finds a member by name and opens the household file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn county_searches_a_member_and_opens_the_household_file() {
+    let app = TestApp::sqlite().await;
+    let b = browser_or_skip!(app);
+    b.login("county").await;
+    b.goto("/households").await;
+    // a head of household's name from the list (names are stored encrypted, so take it from the page)
+    let first = b.find("#households tbody tr td[data-label='户主'] a").await;
+    let name = first.text().await.unwrap();
+    let href = first.attr("href").await.unwrap().unwrap();
+    assert!(!name.is_empty(), "the list shows the head's name");
+
+    b.fill("input[name=q]", &name).await;
+    let search = b.find("form.filters button[type=submit]").await;
+    b.click_and_wait(&search).await;
+    assert!(b.path().await.contains("q="), "searched: {}", b.path().await);
+    let hits = b.c.find_all(Locator::Css("#hits tbody tr td[data-label='姓名'] a")).await.unwrap();
+    assert!(!hits.is_empty(), "searching {name} finds them: {}", b.body_text().await);
+    let mut hit = None;
+    for h in hits {
+        if h.attr("href").await.unwrap().as_deref() == Some(href.as_str()) {
+            hit = Some(h);
+            break;
+        }
+    }
+    let hit = hit.unwrap_or_else(|| panic!("{name} of {href} is among the hits"));
+    assert_eq!(hit.text().await.unwrap(), name);
+    b.click_and_wait(&hit).await;
+    assert_eq!(b.path().await, href, "the hit opens the household file");
+    assert!(b.text("main h1").await.contains("一户一档"), "the household file");
+    let members = b.text("#members").await;
+    assert!(members.contains(&name), "the members table lists {name}: {members}");
+    assert!(b.text("#members td[data-label='与户主关系']").await.contains("户主") || members.contains("户主"));
+    b.close().await;
+    app.stop().await;
+}
+
+/// c. A village cadre types a wrong ID number into a member's form, sees why, corrects it and saves;
+/// the change is listed in the household's history.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn village_edits_a_member_with_a_wrong_id_then_corrects_it() {
+    let app = TestApp::sqlite().await;
+    let b = browser_or_skip!(app);
+    let village = prefix_of(&app.region_of("village").await);
+    let id = app.household_in(&village);
+    b.login("village").await;
+    b.goto(&format!("/households/{id}")).await;
+
+    // the full ID numbers are shown only on request (the reveal itself may be in the history)
+    let reveal = b.find("#reveal").await;
+    b.click_and_wait(&reveal).await;
+    let row = b.find("#members tbody tr").await;
+    let original = row.find(Locator::Css("td.rid")).await.unwrap().text().await.unwrap().trim().to_string();
+    assert!(original.len() == 18 && original[..17].bytes().all(|c| c.is_ascii_digit()), "revealed ID number: {original}");
+    let edit = row.find(Locator::Css("a[href$='/edit']")).await.expect("an edit link in the members table");
+    let edit_path = edit.attr("href").await.unwrap().unwrap();
+    assert!(edit_path.starts_with(&format!("/households/{id}/members/")), "{edit_path}");
+
+    let history_before = history_rows(&b, id).await;
+    let edit = b.find(&format!("#members a[href='{edit_path}']")).await;
+    b.click_and_wait(&edit).await;
+    assert_eq!(b.path().await, edit_path);
+    assert!(!b.body_text().await.contains(NOT_FOUND), "the member form {edit_path} exists");
+
+    // the ID number input is the control of the label 证件号码
+    let field_xpath = "//*[contains(concat(' ', normalize-space(@class), ' '), ' field ')][.//label[contains(normalize-space(.), '证件号码')]]";
+    let input_xpath = format!("{field_xpath}//input");
+    let bad = with_wrong_check_digit(&original);
+    let input = b.c.find(Locator::XPath(&input_xpath)).await.expect("the 证件号码 input");
+    input.clear().await.unwrap();
+    input.send_keys(&bad).await.unwrap();
+    let submit = input.find(Locator::XPath("ancestor::form//button[@type='submit' or not(@type)]")).await.expect("the form's submit button");
+    b.click_and_wait(&submit).await;
+
+    let field = b.c.find(Locator::XPath(field_xpath)).await.expect("the 证件号码 field after submitting");
+    let message = field.text().await.unwrap();
+    assert!(message.contains("校验位"), "the message next to 证件号码 says the check digit is wrong: {message}\n{}", b.body_text().await);
+    let kept = b.c.find(Locator::XPath(&input_xpath)).await.unwrap().prop("value").await.unwrap().unwrap_or_default();
+    assert_eq!(kept, bad, "the typed value is kept");
+
+    // a new valid number: same region, birth date and sex, another sequence number
+    let seq: u32 = original[14..16].parse().unwrap();
+    let fixed = with_check_digit(&format!("{}{:02}{}", &original[..14], (seq + 37) % 100, &original[16..17]));
+    assert_ne!(fixed, original);
+    let input = b.c.find(Locator::XPath(&input_xpath)).await.unwrap();
+    input.clear().await.unwrap();
+    input.send_keys(&fixed).await.unwrap();
+    let submit = input.find(Locator::XPath("ancestor::form//button[@type='submit' or not(@type)]")).await.unwrap();
+    b.click_and_wait(&submit).await;
+    assert!(!b.exists(".field.invalid").await, "saving a valid number: {}", b.body_text().await);
+
+    let history = history_rows(&b, id).await;
+    let new: Vec<&String> = history.iter().filter(|r| !history_before.contains(r)).collect();
+    assert!(!new.is_empty(), "修改记录 lists the change: before {history_before:?}, after {history:?}");
+    assert!(new.iter().any(|r| r.contains("village")), "修改记录 names who changed it: {new:?}");
+    let reveal = b.find("#reveal").await;
+    b.click_and_wait(&reveal).await;
+    let members = b.text("#members").await;
+    assert!(members.contains(&fixed), "the saved number {fixed} is in the members table: {members}");
+    assert!(!members.contains(&original), "the old number is gone");
+    b.close().await;
+    app.stop().await;
+}
+
+/// The lines of a household's 修改记录 (history) table.
+async fn history_rows(b: &Browser, id: i64) -> Vec<String> {
+    b.goto(&format!("/households/{id}")).await;
+    let mut out = Vec::new();
+    for r in b.c.find_all(Locator::Css("#history tbody tr")).await.unwrap() {
+        let t = r.text().await.unwrap();
+        if !t.contains("暂无") {
+            out.push(t);
+        }
+    }
+    out
+}
+
+/// d. The county office uploads a file with a wrong ID number, waits for the job, downloads the
+/// error report and finds the reason in it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn county_imports_a_file_with_errors_and_downloads_the_report() {
+    let app = TestApp::sqlite().await;
+    let b = browser_or_skip!(app);
+    let county = bangfu_demo::demo_county();
+    let v = &county.villages[0];
+    let t = county.township_of(v).expect("township");
+    let rid = |birth: &str, seq: u32| bangfu_domain::ResidentId::from_body(&format!("431099{birth}{seq:03}")).unwrap().as_str().to_string();
+    let bad = with_wrong_check_digit(&rid("19700505", 913));
+    let (head1, wife1) = (rid("19650412", 911), rid("19680101", 912));
+    let rows = [
+        vec!["乡", "村", "户编号", "户类型", "姓名", "证件号码", "与户主关系", "联系电话"],
+        vec![&t.name, &v.region.name, "BRW-1", "脱贫户", "张大山", &head1, "户主", "13800001234"],
+        vec![&t.name, &v.region.name, "BRW-1", "脱贫户", "李秀英", &wife1, "配偶", "13800001234"],
+        vec![&t.name, &v.region.name, "BRW-2", "监测户", "王小明", &bad, "户主", "13900002222"],
+    ];
+    let csv: String = rows.iter().map(|r| r.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(",") + "\r\n").collect();
+    let file = app.db.dir.path().join("带错误的名册.csv");
+    std::fs::write(&file, csv).unwrap();
+
+    b.login("county").await;
+    let nav = b.c.find(Locator::Css("header.top nav a[href='/imports']")).await.expect("导入 in the navigation");
+    b.click_and_wait(&nav).await;
+    assert!(!b.body_text().await.contains(NOT_FOUND), "the import page exists");
+    let upload = b.find("input[type=file]").await;
+    upload.send_keys(&file.display().to_string()).await.expect("choose the file");
+    let submit = upload.find(Locator::XPath("ancestor::form//button[@type='submit' or not(@type)]")).await.expect("upload button");
+    b.click_and_wait(&submit).await;
+
+    // the job page polls until the import is finished, then reloads
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        assert!(b.path().await.starts_with("/imports/"), "the job page: {}", b.path().await);
+        let state = match b.c.find(Locator::Css("#job")).await {
+            Ok(j) => j.attr("data-state").await.unwrap().unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if state == "done" || state == "failed" {
+            break;
+        }
+        if Instant::now() > deadline {
+            // what the page's script sees when it polls
+            let polled = b
+                .c
+                .execute("var u = document.getElementById('job').getAttribute('data-status-url'); var x = new XMLHttpRequest(); x.open('GET', u, false); x.setRequestHeader('Accept', 'application/json'); x.send(); return x.status + ' ' + x.responseText", vec![])
+                .await;
+            panic!("the import did not finish in 30 s (state {state:?}); polling says {polled:?}; page:\n{}", b.body_text().await);
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let page = b.body_text().await;
+    assert!(page.contains("校验位") || page.contains("错误"), "the job page reports the error: {page}");
+
+    let before = b.downloaded();
+    let link = b.c.find(Locator::Css("a[href$='/report']")).await.unwrap_or_else(|_| panic!("a link to the error report: {page}"));
+    link.click().await.unwrap();
+    let report = b.wait_download(&before).await;
+    assert!(report.extension().is_some_and(|e| e == "xlsx"), "the report is an xlsx: {}", report.display());
+    let sheets = workbook(&report);
+    let all: Vec<&String> = sheets.iter().flat_map(|(_, r)| r.iter().flatten()).collect();
+    let reason = all.iter().find(|c| c.contains("校验位")).unwrap_or_else(|| panic!("the report gives the reason in Chinese: {sheets:?}"));
+    assert!(reason.contains("证件号码"), "{reason}");
+    assert!(all.iter().any(|c| c.as_str() == bad), "the report shows the wrong number as typed");
+    b.close().await;
+    app.stop().await;
+}
+
+/// e. The filtered list is exported and the workbook holds exactly the listed households.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn county_exports_the_filtered_list() {
+    let app = TestApp::sqlite().await;
+    let b = browser_or_skip!(app);
+    b.login("county").await;
+    b.goto("/households").await;
+    let types = b.c.find_all(Locator::Css("select[name=household_type] option")).await.unwrap();
+    let mut choice = None;
+    for o in types {
+        let value = o.attr("value").await.unwrap().unwrap_or_default();
+        if !value.is_empty() {
+            choice = Some((value, o.text().await.unwrap()));
+            break;
+        }
+    }
+    let (value, label) = choice.expect("a household type to filter by");
+    b.find("select[name=household_type]").await.select_by_value(&value).await.unwrap();
+    let filter = b.find("form.filters button[type=submit]").await;
+    b.click_and_wait(&filter).await;
+    assert!(b.path().await.contains(&format!("household_type={value}")), "{}", b.path().await);
+    let total: usize = b.text("#total").await.trim().parse().unwrap();
+    assert!(total > 0 && total < common::HOUSEHOLDS, "{label}: {total} of {} households", common::HOUSEHOLDS);
+
+    let before = b.downloaded();
+    let export = b.c.find(Locator::XPath("//a[normalize-space()='导出 Excel']")).await.expect("导出 Excel");
+    let href = export.attr("href").await.unwrap().unwrap_or_default();
+    assert!(href.contains(&format!("household_type={value}")), "the export keeps the filter: {href}");
+    export.click().await.unwrap();
+    let file = b.wait_download(&before).await;
+    assert!(file.extension().is_some_and(|e| e == "xlsx"), "an xlsx: {}", file.display());
+    let sheets = workbook(&file);
+    let (sheet, header, rows) = table_with(&sheets, "户编号");
+    let (no, ty) = (col(header, "户编号"), col(header, "户类型"));
+    let households: std::collections::BTreeSet<&str> = rows.iter().filter_map(|r| r.get(no)).map(|s| s.as_str()).filter(|s| !s.is_empty()).collect();
+    assert_eq!(households.len(), total, "sheet {sheet}: one household per listed household");
+    for r in rows.iter().filter(|r| r.get(no).is_some_and(|s| !s.is_empty())) {
+        assert_eq!(r[ty].trim(), label.trim(), "sheet {sheet}: every exported household is a {label}: {r:?}");
+    }
+    b.close().await;
+    app.stop().await;
+}
+
+/// f. A village cadre cannot open another village's household and sees only their village.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn village_sees_only_their_village() {
+    let app = TestApp::sqlite().await;
+    let b = browser_or_skip!(app);
+    let village = prefix_of(&app.region_of("village").await);
+    let outside = app.household_outside(&village);
+    let inside = app.households.iter().filter(|(_, r)| r.starts_with(&village)).count();
+    b.login("village").await;
+
+    b.goto(&format!("/households/{outside}")).await;
+    let page = b.body_text().await;
+    assert!(page.contains(NOT_FOUND), "another village's household: {page}");
+    assert!(!b.exists("#members").await, "no household data shown");
+
+    b.goto("/households").await;
+    let total: usize = b.text("#total").await.trim().parse().unwrap();
+    assert_eq!(total, inside, "the list counts only the village's households");
+    let regions = b.c.find_all(Locator::Css("#households tbody td[data-label='乡镇/村']")).await.unwrap();
+    assert!(!regions.is_empty());
+    let mut names = std::collections::BTreeSet::new();
+    for r in regions {
+        names.insert(r.text().await.unwrap());
+    }
+    assert_eq!(names.len(), 1, "one village in the list: {names:?}");
+    // the region filter offers nothing outside the village either
+    let options = b.c.find_all(Locator::Css("select[name=region] option")).await.unwrap();
+    for o in options {
+        let v = o.attr("value").await.unwrap().unwrap_or_default();
+        assert!(v.is_empty() || v.starts_with(&village), "region option {v} outside {village}");
+    }
+    b.close().await;
+    app.stop().await;
+}
+
+/// g. Screenshots of the main pages on a desktop and on a phone (look at them after a CSS change);
+/// on the phone nothing may be wider than the screen except inside a scrolling table.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn screenshots_of_the_main_pages() {
+    let app = TestApp::sqlite().await;
+    let b = browser_or_skip!(app);
+    let started = Instant::now();
+    let mut problems = Vec::new();
+    let mut shots = Vec::new();
+
+    b.c.delete_all_cookies().await.unwrap();
+    b.goto("/login").await;
+    for size in [DESKTOP, PHONE] {
+        shots.push(b.screenshot("login", size).await);
+    }
+    b.login("county").await;
+    let id = app.household_in(&prefix_of(&app.region_of("village").await));
+    let pages = [
+        ("dashboard", "/".to_string()),
+        ("households", "/households".to_string()),
+        ("household", format!("/households/{id}")),
+        ("household-edit", format!("/households/{id}/edit")),
+        ("imports", "/imports".to_string()),
+    ];
+    for (name, path) in &pages {
+        b.goto(path).await;
+        if b.body_text().await.contains(NOT_FOUND) {
+            problems.push(format!("{path} does not exist (is the page written yet?)"));
+        }
+        for size in [DESKTOP, PHONE] {
+            shots.push(b.screenshot(name, size).await);
+            if size == PHONE {
+                b.resize(PHONE).await;
+                if let Some(o) = b.horizontal_overflow().await {
+                    problems.push(format!("{path} on a {}px phone: {o}", PHONE.0));
+                }
+                b.resize(DESKTOP).await;
+            }
+        }
+    }
+    eprintln!("browser: {} screenshots in {:?}, under {}", shots.len(), started.elapsed(), browser_support::screenshot_dir().display());
+    assert!(problems.is_empty(), "layout problems:\n{}", problems.join("\n"));
+    b.close().await;
+    app.stop().await;
+}
