@@ -43,6 +43,17 @@ async fn same_origin(req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
+/// Adds `Server-Timing: app;dur=<ms>`: the time spent in the server, for benchmarks and browsers' dev tools.
+async fn server_timing(req: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let mut r = next.run(req).await;
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    if let Ok(v) = HeaderValue::from_str(&format!("app;dur={ms:.2}")) {
+        r.headers_mut().insert(HeaderName::from_static("server-timing"), v);
+    }
+    r
+}
+
 /// Every route of the application.
 pub fn router(state: AppState) -> Router {
     let upload_limit = (state.config.max_upload_mib as usize) * 1024 * 1024;
@@ -73,6 +84,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { crate::error::AppError::NotFound })
         .layer(DefaultBodyLimit::max(2 * 1024 * 1024))
         .layer(middleware::from_fn(same_origin))
+        .layer(middleware::from_fn(server_timing))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))

@@ -71,6 +71,7 @@ struct HouseholdPage {
     head_name: String,
     region: String,
     revealed: bool,
+    saved: bool,
     sections: Vec<Section>,
     members: Vec<MemberView>,
     income_headers: Vec<&'static str>,
@@ -143,7 +144,7 @@ fn member_view(id: i64, m: &bangfu_domain::registry::MemberRecord, reveal: bool)
     }
 }
 
-async fn page(state: &AppState, p: &Principal, id: i64, reveal: bool) -> AppResult<Response> {
+async fn page(state: &AppState, p: &Principal, id: i64, reveal: bool, saved: bool) -> AppResult<Response> {
     p.require(Capability::ViewRegistry)?;
     let scope: RegionScope = p.scope();
     let loaded = state
@@ -181,6 +182,7 @@ async fn page(state: &AppState, p: &Principal, id: i64, reveal: bool) -> AppResu
         head_name,
         region: names.path(&region_code),
         revealed: reveal,
+        saved,
         sections,
         members: doc.members.iter().zip(&h.member_ids).map(|(m, mid)| member_view(*mid, m, reveal)).collect(),
         income_headers: income_fields.iter().map(|f| f.def().label).collect(),
@@ -220,8 +222,14 @@ pub fn audit_action_label(action: &str) -> &str {
     }
 }
 
-pub async fn show(State(state): State<AppState>, p: Principal, Path(id): Path<i64>) -> AppResult<Response> {
-    page(&state, &p, id, false).await
+#[derive(serde::Deserialize, Default)]
+pub struct ShowQuery {
+    #[serde(default)]
+    saved: Option<String>,
+}
+
+pub async fn show(State(state): State<AppState>, p: Principal, Path(id): Path<i64>, axum::extract::Query(q): axum::extract::Query<ShowQuery>) -> AppResult<Response> {
+    page(&state, &p, id, false, q.saved.is_some()).await
 }
 
 #[derive(serde::Deserialize)]
@@ -251,5 +259,5 @@ pub async fn reveal(State(state): State<AppState>, p: Principal, Path(id): Path<
     if !found {
         return Err(AppError::NotFound);
     }
-    page(&state, &p, id, true).await
+    page(&state, &p, id, true, false).await
 }
