@@ -214,11 +214,16 @@ pub fn guarantees(conn: &mut Conn, scope: &RegionScope) -> Result<Guarantees> {
 const INCOME_FROM: &str = "FROM household h CROSS JOIN household_income i \
      WHERE i.household_id = h.id AND i.year = ? AND h.status = 'active' AND h.region_code LIKE ? AND i.per_capita_net_income IS NOT NULL";
 
-/// The latest year with a per-capita net income for an active household in scope: the latest
-/// year anywhere, then earlier ones, each checked for a household in scope (years are few).
+/// The latest year with a per-capita net income for an active household in scope. A township or
+/// village asks its own households; wider scopes take the latest year anywhere (a scan of the small
+/// income key), then earlier ones, each checked for a household in scope (years are few).
 pub fn latest_income_year(conn: &mut Conn, scope: &RegionScope) -> Result<Option<i64>> {
     let pattern = scope.like_pattern();
     let mut before = i64::MAX;
+    if scope.prefix().len() >= 9 {
+        let sql = format!("SELECT MAX(i.year) {}", INCOME_FROM.replace("i.year = ?", "i.year < ?"));
+        return Ok(conn.query_opt(&sql, &[P::Int(before), P::Text(&pattern)])?.and_then(|r| r[0].int()));
+    }
     loop {
         let Some(year) = conn.query_opt("SELECT MAX(year) FROM household_income WHERE year < ?", &[P::Int(before)])?.and_then(|r| r[0].int()) else {
             return Ok(None);
@@ -235,18 +240,11 @@ pub fn latest_income_year(conn: &mut Conn, scope: &RegionScope) -> Result<Option
 pub fn income(conn: &mut Conn, scope: &RegionScope, edges: &[i64], line: i64) -> Result<Option<IncomeDistribution>> {
     let Some(year) = latest_income_year(conn, scope)? else { return Ok(None) };
     let pattern = scope.like_pattern();
-    let mut edges = edges.to_vec();
-    edges.sort_unstable();
-    edges.dedup();
+    let edges: Vec<i64> = edges.iter().copied().collect::<std::collections::BTreeSet<_>>().into_iter().collect();
     // households below each edge (cumulative), below the line, and all, in one pass: the bins are differences
-    let mut sql = String::from("SELECT COUNT(*)");
-    let mut params = vec![];
-    for e in edges.iter().chain([&line]) {
-        sql.push_str(", COUNT(*) FILTER (WHERE i.per_capita_net_income < ?)");
-        params.push(P::Int(*e));
-    }
-    sql.push(' ');
-    sql.push_str(INCOME_FROM);
+    let below = ", COUNT(*) FILTER (WHERE i.per_capita_net_income < ?)".repeat(edges.len() + 1);
+    let sql = format!("SELECT COUNT(*){below} {INCOME_FROM}");
+    let mut params: Vec<P> = edges.iter().chain([&line]).map(|e| P::Int(*e)).collect();
     params.extend([P::Int(year), P::Text(&pattern)]);
     let row = conn.query_opt(&sql, &params)?.unwrap_or_default();
     let n = |i: usize| row.get(i).and_then(|c| c.int()).unwrap_or(0);
@@ -269,9 +267,7 @@ pub fn income(conn: &mut Conn, scope: &RegionScope, edges: &[i64], line: i64) ->
 /// from the newest end (see the module note) stops after `limit` rows, where the scope index
 /// would sort every event of the county. PostgreSQL's planner weighs both with statistics.
 pub fn recent_events(conn: &mut Conn, scope: &RegionScope, limit: i64) -> Result<Vec<RecentEvent>> {
-    if limit <= 0 {
-        return Ok(Vec::new());
-    }
+    if limit <= 0 { return Ok(Vec::new()) }
     let pattern = scope.like_pattern();
     let wide = conn.backend() == Backend::Sqlite && scope.prefix().len() <= 6;
     let filter = if wide { "e.region_code || '' LIKE ?" } else { "e.region_code LIKE ?" };
