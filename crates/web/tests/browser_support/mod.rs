@@ -68,7 +68,11 @@ impl Driver {
         let mut last_err = String::new();
         for _ in 0..5 {
             let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
-            let child = Command::new(&bin)
+            let mut cmd = Command::new(&bin);
+            // its own process group, so that the browsers it starts can be ended with it
+            #[cfg(unix)]
+            std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+            let child = cmd
                 .arg(format!("--port={port}"))
                 .arg("--allowed-ips=127.0.0.1")
                 .arg("--log-level=WARNING")
@@ -108,7 +112,21 @@ impl Driver {
 }
 
 impl Drop for Driver {
+    /// Ends chromedriver and the browsers it started, also after a test panicked without closing its
+    /// session: first chromedriver's own shutdown (it quits its browsers), then its process group.
     fn drop(&mut self) {
+        use std::io::{Read, Write};
+        if let Ok(Ok(mut s)) = std::net::TcpStream::connect(("127.0.0.1", self.port)).map(|s| s.set_read_timeout(Some(Duration::from_secs(5))).map(|_| s)) {
+            let _ = s.write_all(b"GET /shutdown HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+            let _ = s.read_to_end(&mut Vec::new());
+        }
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline && !matches!(self.child.try_wait(), Ok(Some(_))) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // the group's id is chromedriver's pid, which stays ours until it is reaped below
+        #[cfg(unix)]
+        let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", self.child.id())]).stderr(Stdio::null()).status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
