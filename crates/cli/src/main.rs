@@ -51,6 +51,9 @@ pub enum Command {
     /// 数据库：复制、备份
     #[command(subcommand)]
     Db(cmd::db::DbCommand),
+    /// 审计记录：校验哈希链（发现篡改）、查询
+    #[command(subcommand)]
+    Audit(cmd::audit::AuditCommand),
 }
 
 fn main() {

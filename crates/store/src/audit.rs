@@ -159,7 +159,9 @@ fn opt(v: Option<&str>) -> P<'_> {
 }
 
 /// Appends an entry to its chain. Call inside the caller's transaction (the head stays locked
-/// until it ends). Four statements: an id, the head, the row, the new head.
+/// until it ends). Four statements: an id, the head, the row, the new head. Outside a transaction
+/// two simultaneous writers of one chain can read the same head: the second then fails on the
+/// unique (chain, seq) index — an error, never a forked chain.
 pub fn record(conn: &mut Conn, actor: &Actor, e: Entry<'_>) -> Result<()> {
     let chain = chain_of(e.region_code);
     // the id first: its allocator row is the one lock every audit writer takes in the same order
@@ -395,7 +397,22 @@ const COLUMNS: &str = "id, at, actor, source, region_code, entity, entity_id, ac
 /// Walks every chain in order, streaming (memory does not grow with the table): recomputes each
 /// entry's hash, checks the links, that numbers run 1, 2, 3 … without gaps, that each head matches
 /// its chain's last entry, and that no entry is outside a chain.
+///
+/// Call outside a transaction: heads and entries are read in one read-only snapshot of its own,
+/// so entries written meanwhile are not mistaken for a head out of step.
 pub fn verify(conn: &mut Conn) -> Result<VerifyReport> {
+    match conn.backend() {
+        Backend::Sqlite => conn.batch("BEGIN")?,
+        Backend::Postgres => conn.batch("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?,
+    }
+    let result = verify_snapshot(conn);
+    let end = conn.rollback();
+    let report = result?;
+    end?;
+    Ok(report)
+}
+
+fn verify_snapshot(conn: &mut Conn) -> Result<VerifyReport> {
     let mut heads: BTreeMap<String, (i64, String)> = BTreeMap::new();
     for r in conn.query("SELECT chain, seq, hash FROM audit_head", &[])? {
         heads.insert(r[0].string(), (r[1].int().unwrap_or(0), r[2].string()));

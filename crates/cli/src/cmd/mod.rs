@@ -1,5 +1,6 @@
 //! Command handlers, one module per subcommand group.
 
+pub mod audit;
 pub mod db;
 pub mod demo;
 pub mod export;
@@ -53,5 +54,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Household(c) => household::run(&ctx, c),
         Command::Summary(a) => summary::run(&ctx, a),
         Command::Db(c) => db::run(&ctx, c),
+        Command::Audit(c) => audit::run(&ctx, c),
     }
 }
