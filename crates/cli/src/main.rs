@@ -30,6 +30,11 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 pub enum Command {
+    /// 启动网页服务（县、乡、村工作人员用浏览器使用本系统）
+    Serve(cmd::serve::ServeArgs),
+    /// 用户与角色：创建、重置密码、授权
+    #[command(subcommand)]
+    User(cmd::user::UserCommand),
     /// 创建或升级数据库结构
     Migrate,
     /// 生成演示县的数据库（区划与户籍），并打印汇总；也可写出导入格式的演示文件
@@ -54,6 +59,13 @@ pub enum Command {
     /// 审计记录：校验哈希链（发现篡改）、查询
     #[command(subcommand)]
     Audit(cmd::audit::AuditCommand),
+}
+
+impl Cli {
+    /// Whether --database (or BANGFU_DATABASE) was given, so a config file's database is not overridden by the default.
+    pub fn database_given(&self) -> bool {
+        std::env::args().any(|a| a == "--database" || a.starts_with("--database=")) || std::env::var_os("BANGFU_DATABASE").is_some()
+    }
 }
 
 fn main() {

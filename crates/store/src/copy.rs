@@ -18,6 +18,10 @@ pub const TABLES: &[(&str, &str)] = &[
     ("membership_history", "member_id, from_on"),
     ("adjustment_event", "id"),
     ("audit_log", "id"),
+    ("audit_head", "chain"),
+    ("app_user", "id"),
+    ("role_grant", "id"),
+    ("api_token", "id"),
 ];
 
 /// Per table: rows copied.

@@ -7,7 +7,9 @@ pub mod export;
 pub mod household;
 pub mod import;
 pub mod region;
+pub mod serve;
 pub mod summary;
+pub mod user;
 
 use crate::{Cli, Command};
 use anyhow::{Context, Result};
@@ -29,6 +31,7 @@ impl Ctx {
 }
 
 pub fn run(cli: Cli) -> Result<()> {
+    let database_given = cli.database_given();
     let url = DbUrl::parse(&cli.database)?;
     let scope = match &cli.scope {
         Some(s) => RegionScope::of(&RegionCode::parse(s).with_context(|| format!("--scope {s} 不是有效的区划代码"))?),
@@ -54,6 +57,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Household(c) => household::run(&ctx, c),
         Command::Summary(a) => summary::run(&ctx, a),
         Command::Db(c) => db::run(&ctx, c),
+        Command::Serve(a) => serve::run(&ctx, database_given, a),
+        Command::User(c) => user::run(&ctx, c),
         Command::Audit(c) => audit::run(&ctx, c),
     }
 }
