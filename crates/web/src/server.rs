@@ -24,7 +24,14 @@ pub async fn state(config: ServeConfig) -> Result<AppState, String> {
     let names = RegionNames::load(&db).await.map_err(|e| e.message())?;
     let regions = Arc::new(SharedNames::default());
     regions.set(names);
-    Ok(AppState { db, config: Arc::new(config), jobs: Arc::new(Jobs::default()), regions })
+    Ok(AppState {
+        db,
+        config: Arc::new(config),
+        jobs: Arc::new(Jobs::default()),
+        regions,
+        counts: Arc::new(crate::cache::Cache::new(10_000)),
+        dashboards: Arc::new(crate::cache::Cache::new(1_000)),
+    })
 }
 
 /// Resolves when SIGTERM or Ctrl-C arrives.

@@ -11,6 +11,10 @@ pub struct AppState {
     pub config: Arc<ServeConfig>,
     pub jobs: Arc<Jobs>,
     pub regions: Arc<crate::regions::SharedNames>,
+    /// List totals by (scope, filter), until the data changes.
+    pub counts: Arc<crate::cache::Cache<i64>>,
+    /// Dashboards by scope, until the data changes.
+    pub dashboards: Arc<crate::cache::Cache<bangfu_store::registry::dashboard::Dashboard>>,
 }
 
 impl AppState {

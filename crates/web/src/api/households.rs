@@ -124,11 +124,12 @@ pub async fn list(State(state): State<AppState>, ApiUser(p): ApiUser, ApiQuery(q
     let per_page = if pp.per_page <= 0 { 20 } else { pp.per_page.min(100) };
     let page = q.page();
     let (scope, filter, sort, text) = (p.scope(), q.filter(state.income_line_fen()), q.sort_key(), q.q.trim().to_string());
+    let counts = state.counts.clone();
     let (rows, total) = state
         .db
         .run(move |c, keys| {
             if text.is_empty() {
-                return Ok(query::list(c, &scope, &filter, sort, (page - 1) * per_page, per_page)?);
+                return Ok(crate::handlers::households::list::page_with_total(c, &counts, &scope, &filter, sort, (page - 1) * per_page, per_page)?);
             }
             // the households of the people found, in the order found
             let mut ids: Vec<i64> = Vec::new();

@@ -57,7 +57,19 @@ pub async fn show(State(state): State<AppState>, p: Principal) -> AppResult<Resp
     let scope = p.scope();
     let line = state.income_line_fen();
     let params = DashboardParams { income_edges: INCOME_EDGES_YUAN.iter().map(|y| y * 100).collect(), income_line: line, recent: 12 };
-    let d = state.db.run(move |c, _| Ok(dashboard::dashboard(c, &scope, &params)?)).await?;
+    let cache = state.dashboards.clone();
+    let d = state
+        .db
+        .run(move |c, _| {
+            // the whole county's dashboard takes a second on a million members: computed once per data version
+            let version = bangfu_store::audit::latest_id(c)?;
+            let key = format!("{}|{params:?}", scope.prefix());
+            Ok(match cache.get(&key, version) {
+                Some(d) => d,
+                None => cache.put(key, version, dashboard::dashboard(c, &scope, &params)?),
+            })
+        })
+        .await?;
     let names = state.names();
     let monitored: i64 = d.by_monitoring_category.iter().filter(|(c, _)| c.is_some()).map(|(_, c)| c.households).sum();
     let mut stats = vec![
