@@ -142,6 +142,9 @@ fn a_household_outside_the_importers_village_is_a_conflict_and_is_not_written() 
         // only the last import was written: its batch, one update event, audit entries for the household and the batch
         let after = table_counts(&mut db.store.conn);
         for ((t, b), (_, a)) in before.iter().zip(&after) {
+            if *t == "audit_head" {
+                continue; // one row per county chain, created by the chain's first entry
+            }
             let grew = match *t {
                 "import_batch" | "adjustment_event" => 1,
                 "audit_log" => 2,

@@ -29,6 +29,12 @@ fn rich_source(db: &mut TestDb) {
     let ctx = WriteContext { batch_id: None, recorded_by: "test".into(), now: bangfu_store::now_utc(), keys: db.store.keys.clone() };
     let req = MoveRequest { resident_id: &rid, to_household_no: &no(&v2), relation: "other", effective_on: date(2025, 2, 1), event_type: EventType::MemberMoved, reason: "迁入" };
     moves::move_member(&mut db.store.conn, &ctx, &test_actor(), &all_scope(), &req).unwrap();
+    // a user with a role and an API token
+    let conn = &mut db.store.conn;
+    let hash = bangfu_store::users::hash_password("copy-test-1").unwrap();
+    let uid = bangfu_store::users::create_user(conn, &test_actor(), "copier", "复制测试", &hash, false).unwrap();
+    let gid = bangfu_store::users::grant(conn, &test_actor(), uid, bangfu_domain::Role::CountyOffice, "431099000000").unwrap();
+    bangfu_store::users::create_api_token(conn, &test_actor(), uid, gid, "copy", 30).unwrap();
     for (table, n) in table_counts(&mut db.store.conn) {
         assert!(n > 0, "{}: fixture has rows in {table}", db.name);
     }
