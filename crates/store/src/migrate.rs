@@ -7,6 +7,7 @@ use crate::error::{Result, StoreError};
 pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "registry", include_str!("../migrations/0001_registry.sql")),
     (2, "access", include_str!("../migrations/0002_access.sql")),
+    (3, "search", include_str!("../migrations/0003_search.sql")),
 ];
 
 /// The version this program needs.
@@ -47,6 +48,10 @@ pub fn migrate(conn: &mut Conn) -> Result<Vec<i64>> {
             if *version == 2 {
                 // audit entries written before the trail was hash-chained join their chains
                 crate::audit::chain_unchained(conn)?;
+            }
+            if *version == 3 {
+                // pinyin initials cannot be computed in SQL: existing members get theirs here
+                crate::registry::write::fill_missing_initials(conn)?;
             }
             let now = crate::now_utc();
             conn.execute(

@@ -143,6 +143,7 @@ pub fn run(ctx: &Ctx, c: HouseholdCommand) -> Result<()> {
                 poverty_attribute: code(&POVERTY_ATTRIBUTE, attribute)?,
                 monitoring_category: None,
                 cause: code(&POVERTY_CAUSE, cause)?,
+                ..Default::default()
             };
             let (rows, total) = query::list(&mut store.conn, &ctx.scope, &filter, SortKey::HouseholdNo, (page - 1).max(0) * per_page, per_page)?;
             println!("共 {total} 户，第 {page} 页：");

@@ -32,7 +32,7 @@ fn update_member_sql() -> &'static str {
     S.get_or_init(|| {
         let sets: Vec<String> = member_columns().iter().map(|f| format!("{} = ?", f.def().key)).collect();
         format!(
-            "UPDATE member SET household_id = ?, region_code = ?, seq = ?, {}, status = 'active', removed_on = NULL, removal_reason = NULL, version = version + 1 WHERE id = ?",
+            "UPDATE member SET household_id = ?, region_code = ?, seq = ?, {}, name_initials = ?, status = 'active', removed_on = NULL, removal_reason = NULL, version = version + 1 WHERE id = ?",
             sets.join(", ")
         )
     })
@@ -61,6 +61,7 @@ pub fn update_household_row(conn: &mut Conn, ctx: &WriteContext, id: i64, doc: &
 pub fn update_member_row(conn: &mut Conn, ctx: &WriteContext, member_id: i64, household_id: i64, region: &str, seq: i64, m: &MemberRecord) -> Result<()> {
     let mut cells = vec![Cell::Int(household_id), Cell::Text(region.to_string()), Cell::Int(seq)];
     cells.extend(member_columns().iter().map(|f| to_cell(m.get(*f), &ctx.keys)));
+    cells.push(Cell::Text(bangfu_domain::pinyin::initials(m.name())));
     cells.push(Cell::Int(member_id));
     conn.execute(update_member_sql(), &params(&cells))?;
     Ok(())

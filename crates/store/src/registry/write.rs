@@ -116,7 +116,7 @@ pub fn member_row(
         row.push(to_cell(m.get(*f), &ctx.keys));
     }
     row.extend([
-        Cell::Null,
+        Cell::Text(bangfu_domain::pinyin::initials(m.name())),
         Cell::Text("active".into()),
         Cell::Date(joined_on),
         Cell::Null,
@@ -192,4 +192,44 @@ pub fn insert_households(conn: &mut Conn, ctx: &WriteContext, items: &[NewHouseh
     write_rows(conn, "household_income", income_table_columns(), &incomes)?;
     write_rows(conn, "adjustment_event", EVENT_COLUMNS, &events)?;
     Ok(())
+}
+
+/// Fills `member.name_initials` where it is missing (rows written before the column was filled),
+/// in set-based batches: members in id order (a range on the primary key, so every batch costs the
+/// same on both backends), the initials of those without, one `UPDATE … FROM (VALUES …)` per batch.
+/// Runs inside the caller's transaction; returns the rows filled. A member without a name gets ""
+/// (computed: nothing to search by).
+pub fn fill_missing_initials(conn: &mut Conn) -> Result<u64> {
+    const BATCH: i64 = 5000;
+    let mut after = i64::MIN;
+    let mut filled = 0u64;
+    loop {
+        let rows = conn.query(
+            "SELECT id, name, name_initials FROM member WHERE id > ? ORDER BY id LIMIT ?",
+            &[crate::db::P::Int(after), crate::db::P::Int(BATCH)],
+        )?;
+        let Some(last) = rows.last().and_then(|r| r[0].int()) else {
+            return Ok(filled);
+        };
+        after = last;
+        let pairs: Vec<(i64, String)> = rows
+            .iter()
+            .filter(|r| r[2].is_null())
+            .filter_map(|r| Some((r[0].int()?, bangfu_domain::pinyin::initials(r[1].text().unwrap_or_default()))))
+            .collect();
+        if !pairs.is_empty() {
+            let values = vec!["(CAST(? AS BIGINT), CAST(? AS TEXT))"; pairs.len()].join(", ");
+            let sql = format!("UPDATE member SET name_initials = v.column2 FROM (VALUES {values}) AS v WHERE member.id = v.column1");
+            let mut params = Vec::with_capacity(pairs.len() * 2);
+            for (id, initials) in &pairs {
+                params.push(crate::db::P::Int(*id));
+                params.push(crate::db::P::Text(initials));
+            }
+            conn.execute(&sql, &params)?;
+            filled += pairs.len() as u64;
+        }
+        if (rows.len() as i64) < BATCH {
+            return Ok(filled);
+        }
+    }
 }

@@ -91,7 +91,7 @@ pub fn insert(conn: &mut rusqlite::Connection, ctx: &WriteContext, items: &[NewH
                     i += 1;
                 }
                 let joined = m.get(MF::BirthDate).as_date().map_or(item.joined_on, |b| b.max(item.joined_on));
-                st.raw_bind_parameter(i, rusqlite::types::Null)?;
+                st.raw_bind_parameter(i, bangfu_domain::pinyin::initials(m.name()))?;
                 st.raw_bind_parameter(i + 1, "active")?;
                 st.raw_bind_parameter(i + 2, date_text(joined, &mut buf))?;
                 st.raw_bind_parameter(i + 3, rusqlite::types::Null)?;
