@@ -59,7 +59,7 @@ CREATE TABLE login_attempt (
 CREATE INDEX login_attempt_user ON login_attempt (username, at);
 
 -- the audit trail is chained per chain (the county code, or '-' for installation-wide entries):
--- hash = sha256(prev_hash | seq | at | actor | source | region | entity | id | action | before | after)
+-- hash = sha256 over the length-prefixed fields of the entry and prev_hash (see store/src/audit.rs)
 ALTER TABLE audit_log ADD COLUMN chain TEXT {C};
 ALTER TABLE audit_log ADD COLUMN seq BIGINT;
 ALTER TABLE audit_log ADD COLUMN client_ip TEXT;

@@ -8,6 +8,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "registry", include_str!("../migrations/0001_registry.sql")),
     (2, "access", include_str!("../migrations/0002_access.sql")),
     (3, "search", include_str!("../migrations/0003_search.sql")),
+    (4, "dashboard", include_str!("../migrations/0004_dashboard.sql")),
 ];
 
 /// The version this program needs.

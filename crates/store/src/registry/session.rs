@@ -117,7 +117,7 @@ pub const BULK_FOREIGN_KEYS: &[(&str, &str, &str)] = &[
 pub const BULK_INDEXES: &[(&str, &str)] = &[
     ("household_scope_type", "CREATE INDEX household_scope_type ON household (region_code, household_type, status, poverty_attribute, monitoring_category, cause_1, cause_2, cause_3, cause_4, cause_5, household_no)"),
     ("household_phone", "CREATE INDEX household_phone ON household (phone_hash)"),
-    ("member_household", "CREATE INDEX member_household ON member (household_id)"),
+    ("member_household", "CREATE INDEX member_household ON member (household_id, status)"),
     ("member_scope_name", "CREATE INDEX member_scope_name ON member (name, region_code, status)"),
     ("member_initials", "CREATE INDEX member_initials ON member (name_initials, name, region_code, status)"),
     ("member_id_tail", "CREATE INDEX member_id_tail ON member (SUBSTR(resident_id, 13))"),
@@ -126,6 +126,7 @@ pub const BULK_INDEXES: &[(&str, &str)] = &[
     ("household_income_year", "CREATE INDEX household_income_year ON household_income (year, per_capita_net_income, household_id)"),
     ("adjustment_event_household", "CREATE INDEX adjustment_event_household ON adjustment_event (household_id, effective_on)"),
     ("adjustment_event_scope", "CREATE INDEX adjustment_event_scope ON adjustment_event (region_code, effective_on)"),
+    ("adjustment_event_recent", "CREATE INDEX adjustment_event_recent ON adjustment_event (effective_on, id, region_code)"),
 ];
 
 fn conflict(row: u64, field: Option<FieldRef>, value: &str, reason: impl Into<String>, fix: impl Into<String>) -> Conflict {
