@@ -101,6 +101,7 @@ pub fn copy_all(from: &mut Store, to: &mut Store, mut progress: impl FnMut(&str,
     match result {
         Ok(()) => {
             to.conn.commit()?;
+            to.conn.analyze()?;
             Ok(report)
         }
         Err(e) => {

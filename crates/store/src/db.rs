@@ -297,6 +297,16 @@ impl Conn {
         self.batch("ROLLBACK")
     }
 
+    /// Refreshes the planner's statistics after a bulk load. PostgreSQL plans badly without them
+    /// (a freshly loaded county looks empty); on SQLite the registry queries choose their plan in
+    /// code, so nothing is done there.
+    pub fn analyze(&mut self) -> Result<()> {
+        match self {
+            Conn::Sqlite(_) => Ok(()),
+            Conn::Postgres(_) => self.batch("ANALYZE"),
+        }
+    }
+
     /// Whether a table exists (used by migrations).
     pub fn table_exists(&mut self, name: &str) -> Result<bool> {
         let sql = match self.backend() {

@@ -39,7 +39,14 @@ impl Db {
             let conn = db.idle.lock().map_err(|_| AppError::Internal("pool poisoned".into()))?.pop();
             let mut conn = match conn {
                 Some(c) => c,
-                None => Conn::open(&db.url)?,
+                None => {
+                    let mut c = Conn::open(&db.url)?;
+                    // many pooled connections: a smaller page cache each (the OS caches the file too)
+                    if c.backend() == bangfu_store::Backend::Sqlite {
+                        c.batch("PRAGMA cache_size=-32768")?;
+                    }
+                    c
+                }
             };
             let out = f(&mut conn, &db.keys);
             if out.is_err() {

@@ -178,7 +178,10 @@ pub fn count(conn: &mut Conn, scope: &RegionScope, filter: &HouseholdFilter) -> 
 pub fn page(conn: &mut Conn, scope: &RegionScope, filter: &HouseholdFilter, sort: SortKey, offset: i64, limit: i64) -> Result<Vec<HouseholdSummary>> {
     // narrowest region asked for: the scope, or the filter's region inside it
     let prefix = filter.region.as_ref().map_or(0, |r| r.prefix().len()).max(scope.prefix().len());
-    let form = if sort == SortKey::HouseholdNo && prefix <= 6 && !filter.has_rare_condition() { ScopeForm::Walk } else { ScopeForm::Index };
+    let postgres = conn.backend() == crate::Backend::Postgres;
+    // PostgreSQL plans from statistics (the bulk load and `db copy` run ANALYZE): plain columns let
+    // it choose; the hand-picked forms below are for SQLite, which has none.
+    let form = if sort == SortKey::HouseholdNo && prefix <= 6 && !filter.has_rare_condition() && !postgres { ScopeForm::Walk } else { ScopeForm::Index };
     let mut patterns = Vec::new();
     let (wh, mut params) = where_clause(scope, filter, form, &mut patterns);
     let columns = "h.id, h.household_no, h.region_code, h.villager_group, h.household_type, h.poverty_attribute, h.cause_1, \
@@ -191,6 +194,7 @@ pub fn page(conn: &mut Conn, scope: &RegionScope, filter: &HouseholdFilter, sort
                 (_, ScopeForm::Walk) => "h.household_no, h.id",
                 // the mirror of Walk: sort the region's (or the rare filter's) households rather than
                 // walk 户编号 order across the whole registry looking for them (PostgreSQL would)
+                (_, ScopeForm::Index) if postgres => "h.household_no, h.id",
                 (_, ScopeForm::Index) => "h.household_no || '', h.id",
             };
             // the page's ids first (from an index, sorting only ids), then only its rows and head names

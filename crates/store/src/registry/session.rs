@@ -546,6 +546,10 @@ impl<'a> ImportSession<'a> {
             let _ = conn.rollback();
             return Err(e);
         }
+        if bulk {
+            // a first load changes the tables' sizes by orders of magnitude: refresh the statistics
+            conn.analyze()?;
+        }
         Ok(s)
     }
 
