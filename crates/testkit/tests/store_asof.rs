@@ -243,6 +243,10 @@ fn a_household_relocated_to_another_village_counts_there_from_that_day_and_in_it
         let (_, c) = import(&mut db.store, &all_scope(), on, vec![sourced_all(&[moved.clone()])]);
         assert!(c.is_empty(), "{}: {c:?}", db.name);
         assert_eq!(stored(&mut db.store, &no(&moved)).unwrap().doc, moved, "{}", db.name);
+        // its income rows moved with it (they are filtered and counted by region)
+        let stale = db.store.conn.query_int("SELECT COUNT(*) FROM household_income WHERE region_code = ?", &[bangfu_store::P::Text(old.as_str())]).unwrap();
+        let left = docs.iter().filter(|d| d.region_code() == Some(old) && no(d) != no(&moved)).map(|d| d.incomes.len() as i64).sum::<i64>();
+        assert_eq!(stale, left, "{}: income rows left behind in the old village", db.name);
 
         for (label, scope) in [("old", &old_s), ("new", &new_s), ("all", &all_scope())] {
             assert_eq!(as_of(&mut db.store, scope, eve), before[&(label, eve)], "{}: {label} village the day before", db.name);

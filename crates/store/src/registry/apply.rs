@@ -50,10 +50,10 @@ pub fn update_household_row(conn: &mut Conn, ctx: &WriteContext, id: i64, doc: &
     cells.push(Cell::Text(ctx.now.clone()));
     cells.push(Cell::Int(id));
     conn.execute(update_household_sql(), &params(&cells))?;
-    conn.execute(
-        "UPDATE member SET region_code = ? WHERE household_id = ? AND status = 'active'",
-        &[P::Text(doc.get(HF::RegionCode).as_text().unwrap_or_default()), P::Int(id)],
-    )?;
+    let region = doc.get(HF::RegionCode).as_text().unwrap_or_default();
+    conn.execute("UPDATE member SET region_code = ? WHERE household_id = ? AND status = 'active'", &[P::Text(region), P::Int(id)])?;
+    // incomes follow the household (they are filtered and counted by region)
+    conn.execute("UPDATE household_income SET region_code = ? WHERE household_id = ? AND region_code <> ?", &[P::Text(region), P::Int(id), P::Text(region)])?;
     Ok(())
 }
 
