@@ -309,3 +309,69 @@ fn bad_arguments_fail_with_a_message_and_a_non_zero_exit_never_a_panic() {
     }
     assert_eq!(summary(d, &db)["households"], 30, "a failed command changed the registry");
 }
+
+#[test]
+fn user_create_grant_and_set_password_with_chinese_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = "users.db";
+    bangfu(dir.path(), db, &["migrate"]).ok();
+    let r = bangfu(dir.path(), db, &["user", "create", "wang", "--name", "王五", "--role", "township_staff", "--region", "431099101000", "--password", "abc12345"]).ok();
+    assert!(r.out.contains("已创建用户 wang"));
+    let r = bangfu(dir.path(), db, &["user", "create", "wang", "--password", "abc12345"]).failed();
+    assert!(r.err.contains("已存在"), "{}", r.err);
+    let r = bangfu(dir.path(), db, &["user", "create", "li", "--role", "mayor", "--region", "431099101000"]).failed();
+    assert!(r.err.contains("没有角色") && r.err.contains("county_office"), "{}", r.err);
+    let r = bangfu(dir.path(), db, &["user", "create", "li", "--role", "village_cadre"]).failed();
+    assert!(r.err.contains("必须指定管辖区划"), "{}", r.err);
+    let r = bangfu(dir.path(), db, &["user", "create", "li", "--password", "short"]).failed();
+    assert!(r.err.contains("至少 8 位"), "{}", r.err);
+    bangfu(dir.path(), db, &["user", "grant", "wang", "村干部", "431099101201"]).ok();
+    let r = bangfu(dir.path(), db, &["user", "list"]).ok();
+    assert!(r.out.contains("township_staff@431099101000") && r.out.contains("village_cadre@431099101201"), "{}", r.out);
+    let r = bangfu(dir.path(), db, &["user", "set-password", "wang"]).ok();
+    assert!(r.out.contains("新密码"), "{}", r.out);
+    // every change is in the audit trail, and the chain verifies
+    let r = bangfu(dir.path(), db, &["audit", "verify"]).ok();
+    assert!(r.out.contains("未发现") || r.out.contains("完整"), "{}", r.out);
+}
+
+#[test]
+fn serve_demo_prints_the_demo_users_answers_health_and_stops_cleanly_on_sigterm() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(binary())
+        .args(["--database", "demo.db", "serve", "--demo", "--demo-households", "60", "--addr", "127.0.0.1:0"])
+        .current_dir(dir.path())
+        .env_remove("BANGFU_DATABASE")
+        .env_remove("BANGFU_KEY_FILE")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start bangfu serve");
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut printed = String::new();
+    let addr = loop {
+        let mut line = String::new();
+        assert!(out.read_line(&mut line).unwrap() > 0, "serve exited early:\n{printed}");
+        printed.push_str(&line);
+        if let Some(rest) = line.split("http://").nth(1) {
+            break rest.split('/').next().unwrap().to_string();
+        }
+    };
+    assert!(printed.contains("演示用户") && printed.contains("admin") && printed.contains("village"), "{printed}");
+    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+    s.write_all(format!("GET /health HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes()).unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    assert!(resp.starts_with("HTTP/1.1 200") && resp.contains("\"ok\""), "{resp}");
+    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    let mut rest = String::new();
+    out.read_to_string(&mut rest).unwrap();
+    assert!(status.success(), "exit status {status:?}");
+    assert!(rest.contains("已停止"), "{rest}");
+    // a second start does not print passwords again
+    let again = bangfu(dir.path(), "demo.db", &["user", "list"]).ok();
+    assert!(again.out.contains("inspector"));
+}

@@ -59,7 +59,8 @@ pub fn run(ctx: &Ctx, database_given: bool, a: ServeArgs) -> Result<()> {
         let addr = config.addr;
         let state = bangfu_web::server::state(config).await.map_err(|e| anyhow!(e))?;
         let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("无法监听 {addr}（端口被占用？可用 --addr 换一个）"))?;
-        println!("bangfu 已启动：http://{addr}/   （按 Ctrl-C 停止）");
+        let bound = listener.local_addr()?;
+        println!("bangfu 已启动：http://{bound}/   （按 Ctrl-C 停止）");
         bangfu_web::server::run(state, listener, bangfu_web::server::shutdown_signal()).await?;
         println!("bangfu 已停止。");
         Ok(())

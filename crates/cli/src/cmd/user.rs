@@ -49,6 +49,17 @@ fn region_arg(role: Role, region: Option<&str>) -> Result<String> {
     }
 }
 
+/// The password given (checked against the rules), or a random one to print: (password, generated).
+fn password_arg(given: Option<String>) -> Result<(String, bool)> {
+    match given {
+        Some(p) => {
+            users::check_password_rules(&p).map_err(|e| anyhow!(e))?;
+            Ok((p, false))
+        }
+        None => Ok((bangfu_web::demo::random_password(), true)),
+    }
+}
+
 fn role_arg(text: &str) -> Result<Role> {
     Role::parse(text).ok_or_else(|| anyhow!("没有角色“{text}”。可用角色：{}", Role::ALL.iter().map(|r| format!("{}（{}）", r.code(), r.label())).collect::<Vec<_>>().join("、")))
 }
@@ -61,13 +72,7 @@ pub fn run(ctx: &Ctx, c: UserCommand) -> Result<()> {
         UserCommand::Create { username, name, password, role, region } => {
             let role = role.as_deref().map(role_arg).transpose()?;
             let region = role.map(|r| region_arg(r, region.as_deref())).transpose()?;
-            let (password, generated) = match password {
-                Some(p) => {
-                    users::check_password_rules(&p).map_err(|e| anyhow!(e))?;
-                    (p, false)
-                }
-                None => (bangfu_web::demo::random_password(), true),
-            };
+            let (password, generated) = password_arg(password)?;
             let hash = users::hash_password(&password)?;
             conn.begin()?;
             let r = (|| -> Result<i64> {
@@ -92,13 +97,7 @@ pub fn run(ctx: &Ctx, c: UserCommand) -> Result<()> {
         }
         UserCommand::SetPassword { username, password } => {
             let user = users::find_user(conn, &username)?.ok_or_else(|| anyhow!("没有用户“{username}”"))?;
-            let (password, generated) = match password {
-                Some(p) => {
-                    users::check_password_rules(&p).map_err(|e| anyhow!(e))?;
-                    (p, false)
-                }
-                None => (bangfu_web::demo::random_password(), true),
-            };
+            let (password, generated) = password_arg(password)?;
             let hash = users::hash_password(&password)?;
             conn.begin()?;
             users::set_password(conn, &actor, user.id, &hash, true)?;
