@@ -9,6 +9,8 @@ use bangfu_store::StoreError;
 pub enum AppError {
     /// Not logged in (pages redirect to the login page).
     Unauthorized,
+    /// The password was set by an administrator: it must be changed before anything else.
+    MustChangePassword,
     /// Logged in but the role may not do this.
     Forbidden(String),
     /// Nothing there — or not in the user's scope (the two are indistinguishable on purpose).
@@ -27,6 +29,7 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::MustChangePassword => StatusCode::FORBIDDEN,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -41,6 +44,7 @@ impl AppError {
     pub fn message(&self) -> String {
         match self {
             AppError::Unauthorized => "请先登录。".into(),
+            AppError::MustChangePassword => "请先修改密码（初始密码或管理员重置的密码须修改后才能使用系统）。".into(),
             AppError::Forbidden(m) => format!("无权操作：{m}"),
             AppError::NotFound => "找不到该记录，或它不在您的管辖范围内。".into(),
             AppError::BadRequest(m) | AppError::Conflict(m) | AppError::TooLarge(m) | AppError::TooManyRequests(m) => m.clone(),
@@ -51,6 +55,7 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             AppError::Unauthorized => "unauthorized",
+            AppError::MustChangePassword => "must_change_password",
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound => "not_found",
             AppError::BadRequest(_) => "bad_request",
@@ -85,6 +90,9 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         if let AppError::Unauthorized = self {
             return axum::response::Redirect::to("/login").into_response();
+        }
+        if let AppError::MustChangePassword = self {
+            return axum::response::Redirect::to("/account?must_change=1").into_response();
         }
         if let AppError::Internal(detail) = &self {
             tracing::error!(%detail, "internal error");

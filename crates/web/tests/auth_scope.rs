@@ -231,3 +231,32 @@ async fn english_can_be_chosen() {
     assert!(body.contains("Registry") && body.contains("lang=\"en\""));
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_set_by_an_administrator_must_be_changed_first() {
+    let app = TestApp::sqlite().await;
+    app.state
+        .db
+        .run(|c, _| {
+            let u = bangfu_store::users::find_user(c, "leader")?.unwrap();
+            let hash = bangfu_store::users::hash_password(&password("leader"))?;
+            bangfu_store::users::set_password(c, &bangfu_store::audit::Actor::new("test", "test"), u.id, &hash, true)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let c = TestApp::client();
+    let page = c.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
+    let csrf = hidden(&page, "_csrf").unwrap();
+    let r = c.post(app.url("/login")).form(&[("username", "leader"), ("password", &password("leader")), ("_csrf", &csrf)]).send().await.unwrap();
+    assert_eq!(r.headers()["location"], "/account?must_change=1");
+    let r = c.get(app.url("/households")).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/account?must_change=1", "nothing else until the password is changed");
+    let (s, account) = get(&c, app.url("/account")).await;
+    assert_eq!(s, 200);
+    let csrf = hidden(&account, "_csrf").unwrap();
+    let r = c.post(app.url("/account/password")).form(&[("_csrf", csrf.as_str()), ("current", &password("leader")), ("new1", "fresh-pass-9"), ("new2", "fresh-pass-9")]).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    app.stop().await;
+}

@@ -105,6 +105,10 @@ impl FromRequestParts<AppState> for Principal {
             };
             Principal { user: info.user, grants: info.grants, grant, csrf_token: info.csrf_token, session_token: Some(token), via_api_token: false, ip }
         };
+        let path = parts.uri.path();
+        if principal.user.must_change_password && !principal.via_api_token && !path.starts_with("/account") && path != "/logout" {
+            return Err(AppError::MustChangePassword);
+        }
         parts.extensions.insert(principal.clone());
         Ok(principal)
     }
