@@ -42,8 +42,11 @@ impl Db {
                 None => {
                     let mut c = Conn::open(&db.url)?;
                     // many pooled connections: a smaller page cache each (the OS caches the file too)
-                    if c.backend() == bangfu_store::Backend::Sqlite {
-                        c.batch("PRAGMA cache_size=-32768")?;
+                    match c.backend() {
+                        bangfu_store::Backend::Sqlite => c.batch("PRAGMA cache_size=-32768")?,
+                        // many small concurrent queries: parallel workers only compete with the other
+                        // requests for the cores, and index reads are cheap on an SSD
+                        bangfu_store::Backend::Postgres => c.batch("SET max_parallel_workers_per_gather = 0; SET random_page_cost = 1.1")?,
                     }
                     c
                 }

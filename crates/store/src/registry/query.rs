@@ -84,6 +84,9 @@ pub struct HouseholdSummary {
 enum ScopeForm {
     Index,
     Walk,
+    /// The walk on PostgreSQL: with statistics it knows the county matches every row, so plain
+    /// columns already make it walk the 户编号 index.
+    WalkPlain,
 }
 
 fn where_clause<'a>(scope: &'a RegionScope, f: &'a HouseholdFilter, form: ScopeForm, patterns: &'a mut Vec<String>) -> (String, Vec<P<'a>>) {
@@ -92,7 +95,7 @@ fn where_clause<'a>(scope: &'a RegionScope, f: &'a HouseholdFilter, form: ScopeF
         patterns.push(format!("{}%", r.prefix()));
     }
     let column = match form {
-        ScopeForm::Index => "h.region_code",
+        ScopeForm::Index | ScopeForm::WalkPlain => "h.region_code",
         ScopeForm::Walk => "h.region_code || ''",
     };
     let mut sql = format!("h.status = 'active' AND {column} LIKE ?");
@@ -181,7 +184,12 @@ pub fn page(conn: &mut Conn, scope: &RegionScope, filter: &HouseholdFilter, sort
     let postgres = conn.backend() == crate::Backend::Postgres;
     // PostgreSQL plans from statistics (the bulk load and `db copy` run ANALYZE): plain columns let
     // it choose; the hand-picked forms below are for SQLite, which has none.
-    let form = if sort == SortKey::HouseholdNo && prefix <= 6 && !filter.has_rare_condition() && !postgres { ScopeForm::Walk } else { ScopeForm::Index };
+    let walk = sort == SortKey::HouseholdNo && prefix <= 6 && !filter.has_rare_condition();
+    let form = match (walk, postgres) {
+        (true, false) => ScopeForm::Walk,
+        (true, true) => ScopeForm::WalkPlain,
+        (false, _) => ScopeForm::Index,
+    };
     let mut patterns = Vec::new();
     let (wh, mut params) = where_clause(scope, filter, form, &mut patterns);
     let columns = "h.id, h.household_no, h.region_code, h.villager_group, h.household_type, h.poverty_attribute, h.cause_1, \
@@ -191,10 +199,9 @@ pub fn page(conn: &mut Conn, scope: &RegionScope, filter: &HouseholdFilter, sort
         SortKey::HouseholdNo | SortKey::Region => {
             let order = match (sort, form) {
                 (SortKey::Region, _) => "h.region_code, h.household_no, h.id",
-                (_, ScopeForm::Walk) => "h.household_no, h.id",
+                (_, ScopeForm::Walk | ScopeForm::WalkPlain) => "h.household_no, h.id",
                 // the mirror of Walk: sort the region's (or the rare filter's) households rather than
                 // walk 户编号 order across the whole registry looking for them (PostgreSQL would)
-                (_, ScopeForm::Index) if postgres => "h.household_no, h.id",
                 (_, ScopeForm::Index) => "h.household_no || '', h.id",
             };
             // the page's ids first (from an index, sorting only ids), then only its rows and head names
