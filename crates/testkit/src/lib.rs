@@ -139,3 +139,25 @@ pub fn insert_docs(store: &mut Store, docs: &[bangfu_domain::registry::Household
     s.insert_many(&refs).expect("insert");
     s.commit(0, 0.0).expect("commit")
 }
+
+/// The `bangfu` binary beside the running test (target/debug/bangfu), built once per test run so
+/// it is never stale.
+pub fn bangfu_binary() -> &'static std::path::Path {
+    use std::path::{Path, PathBuf};
+    static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| {
+        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut build = std::process::Command::new(env!("CARGO"));
+        build.args(["build", "-p", "bangfu"]).current_dir(&workspace);
+        if !cfg!(debug_assertions) {
+            build.arg("--release");
+        }
+        let out = build.output().expect("run cargo build");
+        assert!(out.status.success(), "cargo build -p bangfu failed:\n{}", String::from_utf8_lossy(&out.stderr));
+        let exe = std::env::current_exe().expect("test executable");
+        let dir = exe.parent().and_then(Path::parent).expect("target/debug");
+        let bin = dir.join(format!("bangfu{}", std::env::consts::EXE_SUFFIX));
+        assert!(bin.exists(), "{} was not built", bin.display());
+        bin
+    })
+}

@@ -2,30 +2,9 @@
 
 use bangfu_sheets::{ReadOptions, Workbook};
 use bangfu_testkit::{postgres_available, TestDb};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-use std::sync::OnceLock;
 
-/// The `bangfu` binary beside this test's directory (target/debug/bangfu), built once per run so it
-/// is never stale.
-fn binary() -> &'static Path {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let mut build = Command::new(env!("CARGO"));
-        build.args(["build", "-p", "bangfu"]).current_dir(&workspace);
-        if !cfg!(debug_assertions) {
-            build.arg("--release");
-        }
-        let out = build.output().expect("run cargo build");
-        assert!(out.status.success(), "cargo build -p bangfu failed:\n{}", String::from_utf8_lossy(&out.stderr));
-        let exe = std::env::current_exe().expect("test executable");
-        let dir = exe.parent().and_then(Path::parent).expect("target/debug");
-        let bin = dir.join(format!("bangfu{}", std::env::consts::EXE_SUFFIX));
-        assert!(bin.exists(), "{} was not built", bin.display());
-        bin
-    })
-}
 
 struct Run {
     code: i32,
@@ -50,7 +29,7 @@ impl Run {
 
 /// Runs `bangfu --database <db> args…` in `dir`.
 fn bangfu(dir: &Path, db: &str, args: &[&str]) -> Run {
-    let out = Command::new(binary())
+    let out = Command::new(bangfu_testkit::bangfu_binary())
         .arg("--database")
         .arg(db)
         .args(args)
@@ -339,7 +318,7 @@ fn user_create_grant_and_set_password_with_chinese_errors() {
 fn serve_demo_prints_the_demo_users_answers_health_and_stops_cleanly_on_sigterm() {
     use std::io::{BufRead, BufReader, Read, Write};
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(binary())
+    let mut child = Command::new(bangfu_testkit::bangfu_binary())
         .args(["--database", "demo.db", "serve", "--demo", "--demo-households", "60", "--addr", "127.0.0.1:0"])
         .current_dir(dir.path())
         .env_remove("BANGFU_DATABASE")

@@ -12,9 +12,8 @@ use bangfu_store::audit::{self, Actor, AuditFilter, Entry, ProblemKind, VerifyRe
 use bangfu_store::{Conn, DbUrl, Store, P};
 use bangfu_testkit::*;
 use common::*;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-use std::sync::OnceLock;
 
 fn entry<'a>(region: Option<&'a str>, entity: &'a str, id: Option<&str>, action: &'a str, after: Option<&str>) -> Entry<'a> {
     Entry { region_code: region, entity, entity_id: id.map(str::to_string), action, before: None, after: after.map(str::to_string) }
@@ -367,29 +366,10 @@ fn audit_writers_on_separate_connections_keep_one_gapless_chain() {
 
 // ---- the command line ----
 
-/// The `bangfu` binary (target/debug/bangfu), built once per run so it is never stale.
-fn binary() -> &'static Path {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let mut build = Command::new(env!("CARGO"));
-        build.args(["build", "-p", "bangfu"]).current_dir(&workspace);
-        if !cfg!(debug_assertions) {
-            build.arg("--release");
-        }
-        let out = build.output().expect("run cargo build");
-        assert!(out.status.success(), "cargo build -p bangfu failed:\n{}", String::from_utf8_lossy(&out.stderr));
-        let exe = std::env::current_exe().expect("test executable");
-        let dir = exe.parent().and_then(Path::parent).expect("target/debug");
-        let bin = dir.join(format!("bangfu{}", std::env::consts::EXE_SUFFIX));
-        assert!(bin.exists(), "{} was not built", bin.display());
-        bin
-    })
-}
 
 /// (exit code, stdout, stderr) of `bangfu --database <db> args…`.
 fn bangfu(dir: &Path, db: &str, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(binary())
+    let out = Command::new(bangfu_testkit::bangfu_binary())
         .arg("--database")
         .arg(db)
         .args(args)

@@ -4,22 +4,26 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-/// The state of one upload being imported.
-#[derive(Debug, Clone, serde::Serialize)]
+/// The state of an import started from the browser.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = ImportJob)]
 pub struct JobStatus {
     pub id: String,
-    /// The user who started it (only they and administrators may see it).
     pub user_id: i64,
     pub file_name: String,
     /// queued | running | done | failed
     pub state: String,
+    /// Member rows read so far.
     pub rows_read: u64,
+    /// Progress or result, in Chinese.
     pub message: String,
     pub households_inserted: u64,
     pub households_updated: u64,
+    /// Rows with a problem (listed in the error report).
     pub rows_rejected: u64,
-    /// Whether an error report can be downloaded.
+    /// Whether `/imports/{job}/report` has an error report to download.
     pub has_report: bool,
+    /// Where the report is kept; never sent (downloads find it through the job, not the URL).
     #[serde(skip)]
     pub report_path: Option<PathBuf>,
     pub started_at: String,

@@ -11,10 +11,8 @@ mod browser_support;
 mod common;
 
 use browser_support::{Browser, DESKTOP, PHONE, with_check_digit, with_wrong_check_digit};
-use calamine::{Data, Reader};
-use common::{TestApp, prefix_of};
+use common::{TestApp, prefix_of, workbook};
 use fantoccini::Locator;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// Every demo user (see `bangfu_web::demo::create_demo_users`).
@@ -22,31 +20,6 @@ const USERS: [&str; 12] = ["admin", "county", "township", "village", "village2",
 
 const NOT_FOUND: &str = "找不到该记录，或它不在您的管辖范围内";
 
-/// The rows of every sheet of a workbook, as text.
-fn workbook(path: &Path) -> Vec<(String, Vec<Vec<String>>)> {
-    let mut wb = calamine::open_workbook_auto(path).unwrap_or_else(|e| panic!("open {} with calamine: {e}", path.display()));
-    let names = wb.sheet_names().to_vec();
-    names
-        .into_iter()
-        .map(|n| {
-            let range = wb.worksheet_range(&n).unwrap_or_else(|e| panic!("sheet {n}: {e}"));
-            let rows = range
-                .rows()
-                .map(|r| {
-                    r.iter()
-                        .map(|c| match c {
-                            Data::Empty => String::new(),
-                            Data::String(s) => s.clone(),
-                            Data::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
-                            other => other.to_string(),
-                        })
-                        .collect()
-                })
-                .collect();
-            (n, rows)
-        })
-        .collect()
-}
 
 /// The header row (the first row holding `column`) and the rows after it, of the first sheet that has one.
 fn table_with<'a>(sheets: &'a [(String, Vec<Vec<String>>)], column: &str) -> (&'a str, &'a [String], &'a [Vec<String>]) {

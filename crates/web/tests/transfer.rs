@@ -3,8 +3,7 @@
 
 mod common;
 
-use calamine::{Data, Reader};
-use common::{TestApp, prefix_of};
+use common::{TestApp, prefix_of, workbook as sheets};
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -67,31 +66,6 @@ async fn import(app: &TestApp, c: &reqwest::Client, csrf: &str, name: &str, byte
     }
 }
 
-/// Every cell of every sheet of a workbook, as text.
-fn sheets(path: &Path) -> Vec<(String, Vec<Vec<String>>)> {
-    let mut wb = calamine::open_workbook_auto(path).unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
-    let names = wb.sheet_names().to_vec();
-    names
-        .into_iter()
-        .map(|n| {
-            let range = wb.worksheet_range(&n).unwrap();
-            let rows = range
-                .rows()
-                .map(|r| {
-                    r.iter()
-                        .map(|c| match c {
-                            Data::Empty => String::new(),
-                            Data::String(s) => s.clone(),
-                            Data::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
-                            other => other.to_string(),
-                        })
-                        .collect()
-                })
-                .collect();
-            (n, rows)
-        })
-        .collect()
-}
 
 /// Downloads into the test's directory and checks the download headers.
 async fn download(app: &TestApp, r: reqwest::Response, file: &str) -> std::path::PathBuf {

@@ -100,6 +100,36 @@ pub struct Applied {
     pub events: u64,
 }
 
+/// A member added to household `id` at position `seq`: a person who left the registry earlier
+/// (listed in `reactivate`: resident ID → member id) gets their old row back, re-homed; anyone
+/// else gets a new id and a row queued in `new_rows` (written in bulk by the caller). Returns the id.
+#[allow(clippy::too_many_arguments)]
+pub fn place_added_member(
+    conn: &mut Conn,
+    ctx: &WriteContext,
+    id: i64,
+    region: &str,
+    seq: i64,
+    m: &bangfu_domain::registry::MemberRecord,
+    reactivate: &[(String, i64)],
+    today: NaiveDate,
+    new_rows: &mut Vec<Vec<crate::db::Cell>>,
+) -> Result<i64> {
+    match reactivate.iter().find(|(rid, _)| rid == m.resident_id.as_str()) {
+        Some((_, mid)) => {
+            keep_earlier_stay(conn, *mid)?;
+            update_member_row(conn, ctx, *mid, id, region, seq, m)?;
+            conn.execute("UPDATE member SET joined_on = ? WHERE id = ?", &[P::Date(today), P::Int(*mid)])?;
+            Ok(*mid)
+        }
+        None => {
+            let mid = crate::ids::allocate(conn, "member", 1)?;
+            new_rows.push(member_row(mid, id, region, seq, m, today, ctx, 1));
+            Ok(mid)
+        }
+    }
+}
+
 /// Applies `merged` over `stored`. Members in `diff.added` must be new to the registry or re-activated
 /// ones listed in `reactivate` (resident ID → member id); removals are left to the caller.
 pub fn apply_update(
@@ -152,19 +182,7 @@ pub fn apply_update(
     let mut new_rows = Vec::new();
     for mi in &diff.added {
         let m = &merged.members[*mi];
-        let member_id = match reactivate.iter().find(|(rid, _)| rid == m.resident_id.as_str()) {
-            Some((_, mid)) => {
-                keep_earlier_stay(conn, *mid)?;
-                update_member_row(conn, ctx, *mid, id, &region, *mi as i64 + 1, m)?;
-                conn.execute("UPDATE member SET joined_on = ? WHERE id = ?", &[P::Date(today), P::Int(*mid)])?;
-                *mid
-            }
-            None => {
-                let mid = crate::ids::allocate(conn, "member", 1)?;
-                new_rows.push(member_row(mid, id, &region, *mi as i64 + 1, m, today, ctx, 1));
-                mid
-            }
-        };
+        let member_id = place_added_member(conn, ctx, id, &region, *mi as i64 + 1, m, reactivate, today, &mut new_rows)?;
         applied.members_added += 1;
         let e = NewEvent {
             event_type: EventType::NaturalIncrease,

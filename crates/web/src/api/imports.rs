@@ -5,53 +5,12 @@ use super::extract::ApiUser;
 use super::openapi::ErrorBody;
 use crate::error::{ApiResult, AppError};
 use crate::handlers::transfer::import::visible_job;
-use crate::jobs::JobStatus;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
-use serde::Serialize;
-use utoipa::ToSchema;
 
-/// The state of an import started from the browser.
-#[derive(Serialize, ToSchema)]
-pub struct ImportJob {
-    pub id: String,
-    pub user_id: i64,
-    pub file_name: String,
-    /// queued | running | done | failed
-    pub state: String,
-    /// Member rows read so far.
-    pub rows_read: u64,
-    /// Progress or result, in Chinese.
-    pub message: String,
-    pub households_inserted: u64,
-    pub households_updated: u64,
-    /// Rows with a problem (listed in the error report).
-    pub rows_rejected: u64,
-    /// Whether `/imports/{job}/report` has an error report to download.
-    pub has_report: bool,
-    pub started_at: String,
-    pub finished_at: Option<String>,
-}
-
-impl From<JobStatus> for ImportJob {
-    fn from(j: JobStatus) -> Self {
-        ImportJob {
-            id: j.id,
-            user_id: j.user_id,
-            file_name: j.file_name,
-            state: j.state,
-            rows_read: j.rows_read,
-            message: j.message,
-            households_inserted: j.households_inserted,
-            households_updated: j.households_updated,
-            rows_rejected: j.rows_rejected,
-            has_report: j.has_report,
-            started_at: j.started_at,
-            finished_at: j.finished_at,
-        }
-    }
-}
+/// The API's name for a job's status.
+pub use crate::jobs::JobStatus as ImportJob;
 
 #[utoipa::path(
     get,
@@ -67,5 +26,5 @@ impl From<JobStatus> for ImportJob {
 )]
 pub async fn status(State(state): State<AppState>, ApiUser(p): ApiUser, Path(job): Path<String>) -> ApiResult<Json<ImportJob>> {
     let j = visible_job(&state, &p, &job).ok_or(AppError::NotFound)?;
-    Ok(Json(j.into()))
+    Ok(Json(j))
 }

@@ -169,3 +169,30 @@ pub fn hidden(html: &str, name: &str) -> Option<String> {
 pub fn prefix_of(code: &str) -> String {
     bangfu_domain::RegionScope::of(&bangfu_domain::RegionCode::parse(code).unwrap()).prefix().to_string()
 }
+
+/// The rows of every sheet of a workbook, as text (whole numbers without ".0").
+pub fn workbook(path: &std::path::Path) -> Vec<(String, Vec<Vec<String>>)> {
+    use calamine::{Data, Reader};
+    let mut wb = calamine::open_workbook_auto(path).unwrap_or_else(|e| panic!("open {} with calamine: {e}", path.display()));
+    let names = wb.sheet_names().to_vec();
+    names
+        .into_iter()
+        .map(|n| {
+            let range = wb.worksheet_range(&n).unwrap_or_else(|e| panic!("sheet {n}: {e}"));
+            let rows = range
+                .rows()
+                .map(|r| {
+                    r.iter()
+                        .map(|c| match c {
+                            Data::Empty => String::new(),
+                            Data::String(s) => s.clone(),
+                            Data::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
+                            other => other.to_string(),
+                        })
+                        .collect()
+                })
+                .collect();
+            (n, rows)
+        })
+        .collect()
+}

@@ -6,10 +6,10 @@ use crate::bulk::write_rows;
 use crate::db::{Cell, Conn, P};
 use crate::error::Result;
 use crate::keyring::Keyring;
-use crate::registry::apply::{keep_earlier_stay, type_change_event, update_household_row, update_member_row};
+use crate::registry::apply::{place_added_member, type_change_event, update_household_row, update_member_row};
 use crate::registry::diff::{diff, json_str, DocDiff, FieldChange};
 use crate::registry::read::{self, StoredHousehold};
-use crate::registry::write::{event_row, income_rows, income_table_columns, member_row, member_table_columns, WriteContext, EVENT_COLUMNS};
+use crate::registry::write::{event_row, income_rows, income_table_columns, member_table_columns, WriteContext, EVENT_COLUMNS};
 use bangfu_domain::event::{DatePrecision, EventType, NewEvent};
 use bangfu_domain::fields::{FieldRef, HouseholdField as HF, MemberField as MF};
 use bangfu_domain::registry::{check_household, HouseholdDoc};
@@ -124,19 +124,7 @@ fn apply(conn: &mut Conn, ctx: &WriteContext, stored: &StoredHousehold, merged: 
     let mut new_rows = Vec::new();
     for mi in &d.added {
         let m = &merged.members[*mi];
-        let mid = match reactivate.iter().find(|(rid, _)| rid == m.resident_id.as_str()) {
-            Some((_, mid)) => {
-                keep_earlier_stay(conn, *mid)?;
-                update_member_row(conn, ctx, *mid, id, &region, *mi as i64 + 1, m)?;
-                conn.execute("UPDATE member SET joined_on = ? WHERE id = ?", &[P::Date(today), P::Int(*mid)])?;
-                *mid
-            }
-            None => {
-                let mid = crate::ids::allocate(conn, "member", 1)?;
-                new_rows.push(member_row(mid, id, &region, *mi as i64 + 1, m, today, ctx, 1));
-                mid
-            }
-        };
+        let mid = place_added_member(conn, ctx, id, &region, *mi as i64 + 1, m, reactivate, today, &mut new_rows)?;
         events.push((Some(mid), event(EventType::NaturalIncrease, today, format!("新增成员 {}", m.name())), None));
     }
     write_rows(conn, "member", member_table_columns(), &new_rows)?;
