@@ -1,6 +1,7 @@
 //! bangfu's domain: pure types and rules of the registry — no IO, no database, no HTTP.
 
 pub mod access;
+pub mod comparison;
 pub mod event;
 pub mod fields;
 pub mod pinyin;
