@@ -136,11 +136,14 @@ fn risks(out: &mut Out<'_, '_>, doc: &HouseholdDoc, facts: &[MemberFacts]) {
     if doc.get(HF::RiskEliminated).as_bool() == Some(true) && !ms.iter().any(has_labour) {
         out.household(Rule::ClearedWithoutLabour, "全户成员均为无劳动力或丧失劳动力，却标注风险已消除".into());
     }
+    // A risk that is over (the household exited, or its risk was eliminated) was dealt with: the house
+    // or the water being safe now is how it ended, and GUA-03 requires exactly that.
+    let open_risk = !is_type(doc, "exited") && doc.get(HF::RiskEliminated).as_bool() != Some(true);
     let housing_safe = doc.get(HF::HousingSecure).as_bool() == Some(true) && doc.get(HF::DangerousHouse).as_bool() == Some(false);
-    if has_cause(doc, "unsafe_housing") && housing_safe {
+    if open_risk && has_cause(doc, "unsafe_housing") && housing_safe {
         out.household(Rule::HousingRiskButSafe, "风险类型含“因安全住房”，但住房安全有保障且不是危房".into());
     }
-    if has_cause(doc, "unsafe_water") && doc.get(HF::SafeDrinkingWater).as_bool() == Some(true) {
+    if open_risk && has_cause(doc, "unsafe_water") && doc.get(HF::SafeDrinkingWater).as_bool() == Some(true) {
         out.household(Rule::WaterRiskButSafe, "风险类型含“因安全饮水”，但已解决安全饮用水".into());
     }
     let dibao = ms.iter().any(|m| says_yes(m, MF::Dibao));
