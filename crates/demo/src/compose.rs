@@ -46,8 +46,16 @@ pub(crate) fn age_at(birth: NaiveDate, today: NaiveDate) -> i32 {
     age.max(0)
 }
 
-/// School status by age: grades follow age, 15–17 may have left school, some 18–22 study on.
-pub(crate) fn school_status(dice: &mut Dice, age: i32) -> &'static str {
+/// The age in completed years on the last 1 September on or before `today`: the age the school
+/// year goes by (compulsory education covers school-year ages 6–15).
+pub(crate) fn school_year_age(birth: NaiveDate, today: NaiveDate) -> i32 {
+    let y = if today.month() >= 9 { today.year() } else { today.year() - 1 };
+    NaiveDate::from_ymd_opt(y, 9, 1).map_or(0, |start| age_at(birth, start))
+}
+
+/// School status by age: grades follow age, 15–17 may have left school once past compulsory
+/// education (school-year age 16 or more), some 18–22 study on.
+pub(crate) fn school_status(dice: &mut Dice, age: i32, school_age: i32) -> &'static str {
     match age {
         ..=2 => "preschool_age",
         3..=5 => "preschool",
@@ -56,7 +64,8 @@ pub(crate) fn school_status(dice: &mut Dice, age: i32) -> &'static str {
         15..=17 => match dice.below(100) {
             0..58 => SENIOR[(age - 15) as usize],
             58..85 => VOCATIONAL[(age - 15) as usize],
-            _ => "not_student",
+            _ if school_age >= 16 => "not_student",
+            _ => SENIOR[(age - 15) as usize],
         },
         18..=20 if dice.pct(30) => {
             if dice.pct(45) {
@@ -79,7 +88,8 @@ impl State {
         let (id, birth) = self.ids.issue(&region, wanted, sex(male));
         let age = age_at(birth, self.today);
         let married = matches!(relation, "spouse" | "daughter_in_law" | "son_in_law");
-        let school = if married { "not_student" } else { school_status(&mut self.dice, age) };
+        let school =
+            if married { "not_student" } else { school_status(&mut self.dice, age, school_year_age(birth, self.today)) };
         self.people.push(Person {
             relation,
             sex: sex(male),

@@ -53,6 +53,8 @@ pub(crate) struct State {
     pub year: i32,
     pub county_prefix: [u8; 6],
     pub county_name: String,
+    /// The number of the household being generated within the registry (from 0).
+    pub serial: u64,
     /// The members of the household being generated (reused).
     pub people: Vec<Person>,
     pub helper: Option<Helper>,
@@ -64,6 +66,7 @@ struct Generator {
     village: usize,
     seq: usize,
     width: usize,
+    total: usize,
     remaining: usize,
 }
 
@@ -101,10 +104,11 @@ impl Generator {
             year: opts.year,
             county_prefix,
             county_name: county.county.name.clone(),
+            serial: 0,
             people: Vec::with_capacity(12),
             helper: None,
         };
-        Generator { state, villages, village: 0, seq: 0, width, remaining: opts.households }
+        Generator { state, villages, village: 0, seq: 0, width, total: opts.households, remaining: opts.households }
     }
 }
 
@@ -117,6 +121,7 @@ impl Iterator for Generator {
             self.seq = 0;
         }
         let village = self.villages.get(self.village)?;
+        self.state.serial = (self.total - self.remaining) as u64;
         let doc = self.state.household(village, self.seq, self.width);
         self.seq += 1;
         self.remaining -= 1;

@@ -5,7 +5,9 @@ use crate::tables::{CAUSES, DISABILITY_CATEGORIES, DISABILITY_GRADES, RISKS};
 
 impl State {
     /// Draws each member's health by age (chronic, serious illness, disability rise with age).
-    pub fn draw_health(&mut self) {
+    /// In 特困 households nobody of working age (16–60, out of school) is healthy: 特困供养 means
+    /// no capacity to work, so such members are severely disabled or seriously ill.
+    pub fn draw_health(&mut self, tekun: bool) {
         for i in 0..self.people.len() {
             let (chronic, serious, disabled) = match self.people[i].age {
                 ..=17 => (10, 4, 12),
@@ -19,6 +21,15 @@ impl State {
                 self.people[i].health = "serious_illness";
             } else if r < chronic + serious + disabled {
                 self.disable(i);
+            }
+            let p = &self.people[i];
+            if tekun && p.health == "healthy" && (16..=60).contains(&p.age) && !p.is_student() {
+                if self.dice.pct(60) {
+                    self.disable(i);
+                    self.people[i].grade = if self.dice.pct(40) { 1 } else { 2 };
+                } else {
+                    self.people[i].health = "serious_illness";
+                }
             }
         }
     }
@@ -130,7 +141,7 @@ impl State {
                         }
                     }
                     _ if age >= 65 => d.weighted(&[("weak", 70), ("ordinary", 15), ("none", 15)]),
-                    _ if age >= 60 => {
+                    _ if age > 60 => {
                         if d.pct(55) {
                             "ordinary"
                         } else {
@@ -155,5 +166,16 @@ impl State {
 
     pub fn has_labour(&self) -> bool {
         self.people.iter().any(|p| matches!(p.labour, "ordinary" | "skilled" | "weak"))
+    }
+
+    /// Whether 缺劳力 fits the household: at most half its members are ordinary or skilled labour.
+    pub fn short_of_labour(&self) -> bool {
+        let able = self.people.iter().filter(|p| matches!(p.labour, "ordinary" | "skilled")).count();
+        2 * able <= self.people.len()
+    }
+
+    /// A healthy member who can work (ordinary or skilled labour).
+    pub fn has_healthy_labour(&self) -> bool {
+        self.people.iter().any(|p| p.health == "healthy" && matches!(p.labour, "ordinary" | "skilled"))
     }
 }

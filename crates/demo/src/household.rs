@@ -9,10 +9,9 @@ use bangfu_domain::Value;
 use bangfu_domain::fields::{HOUSEHOLD_FIELD_COUNT, HouseholdField as HF};
 use bangfu_domain::registry::HouseholdDoc;
 use bangfu_domain::value::Secret;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 fn day(y: i32, m: u32, d: u32) -> i32 {
-    use chrono::Datelike;
     NaiveDate::from_ymd_opt(y, m, d).map_or(0, |x| x.num_days_from_ce())
 }
 
@@ -53,6 +52,17 @@ pub(crate) fn mobile(d: &mut Dice) -> String {
     s
 }
 
+/// The household's own mobile number: a real operator prefix and 8 digits that are a bijection of
+/// the household's serial number, so no two households of a registry share a phone (below 10⁸).
+fn household_mobile(d: &mut Dice, seed: u64, serial: u64) -> String {
+    const M: u64 = 100_000_000;
+    let x = (serial % M * 61_803_397 + mix(seed) % M) % M;
+    let mut s = String::with_capacity(11);
+    s.push_str(d.pick(&MOBILE_PREFIXES));
+    s.push_str(&format!("{x:08}"));
+    s
+}
+
 /// The helper (帮扶责任人) of the current block of households.
 pub(crate) struct Helper {
     block: (usize, usize),
@@ -84,6 +94,7 @@ impl State {
                 "illness" => self.people.iter().any(|p| p.is_sick()),
                 "disability" => self.people.iter().any(|p| p.grade > 0),
                 "schooling" => self.people.iter().any(|p| p.is_student()),
+                "lack_labour" => self.short_of_labour(),
                 _ => true,
             };
             if fits && !taken.contains(&c) {
@@ -109,12 +120,21 @@ impl State {
             Some("sudden_hardship") => self.dice.pct(40),
             _ => true,
         };
-        self.compose(size, attribute);
-        self.draw_health();
-        let cause1 = self.main_cause(htype == "monitored");
         let tekun = attribute == "tekun";
+        self.compose(size, attribute);
+        self.draw_health(tekun);
+        let mut cause1 = self.main_cause(htype == "monitored");
         self.draw_labour(tekun);
         let has_labour = self.has_labour();
+        if cause1 == "lack_labour" && !self.short_of_labour() {
+            // most members can work after all: the cause is another one that needs no member to fit
+            let neutral: &[&'static str] = if htype == "monitored" {
+                &["high_living_cost", "unstable_employment"]
+            } else {
+                &["lack_capital", "lack_skills", "lack_motivation"]
+            };
+            cause1 = self.dice.pick(neutral);
+        }
 
         let values = (0..HOUSEHOLD_FIELD_COUNT).map(|_| Value::Null).collect();
         let mut doc = HouseholdDoc { values, members: Vec::new(), incomes: Vec::with_capacity(1) };
@@ -123,12 +143,7 @@ impl State {
         let group = seq * village.groups.len() / village.quota.max(1);
         set(HF::VillagerGroup, text(&village.groups[group.min(village.groups.len() - 1)]));
         set(HF::HouseholdNo, Value::Text(household_no(&village.code, seq + 1, width)));
-        let stated = if self.dice.permille(3) {
-            (size as i64 + if self.dice.pct(50) { 1 } else { -1 }).max(1)
-        } else {
-            size as i64
-        };
-        set(HF::StatedSize, Value::Int(stated));
+        set(HF::StatedSize, Value::Int(size as i64));
         set(HF::HouseholdType, Value::Code(htype));
         set(HF::PovertyAttribute, Value::Code(attribute));
         if let Some(c) = category {
@@ -148,8 +163,15 @@ impl State {
             let last = day(2025, 12, 31).min(self.today_ce);
             let identified = self.dice.range(day(2021, 1, 1).min(last), last);
             set(HF::MonitoringIdentifiedOn, date(identified));
-            let on = identified + 183 + self.dice.below(720) as i32;
+            // at least six calendar months (184 days at most) after identification
+            let mut on = identified + 185 + self.dice.below(720) as i32;
             eliminated = has_labour && on <= self.today_ce && self.dice.pct(55);
+            let year_ago = self.today.checked_sub_months(chrono::Months::new(12)).map_or(0, |d| d.num_days_from_ce());
+            if !eliminated && identified < year_ago && self.has_healthy_labour() {
+                // a household with healthy labour is not left monitored for over a year
+                eliminated = true;
+                on = self.dice.range(identified + 185, self.today_ce);
+            }
             set(HF::RiskEliminated, Value::Bool(eliminated));
             if eliminated {
                 let method = if self.dice.pct(85) { "assisted" } else { "natural" };
@@ -167,7 +189,11 @@ impl State {
             }
         }
         let land = self.land(&mut set);
-        self.housing(size, &mut set);
+        // exited and risk-eliminated households have every guarantee met; an unsafe-housing risk
+        // that is still open means a dangerous house
+        let all_secure = htype == "exited" || eliminated;
+        let unsafe_housing = !all_secure && cause1 == "unsafe_housing";
+        self.housing(size, all_secure, unsafe_housing, &mut set);
 
         let facts = HouseholdFacts { dibao: attribute == "dibao", tekun, ethnicity: self.dice.weighted(&ETHNICITIES) };
         let mut money = Money::default();
@@ -205,11 +231,11 @@ impl State {
         Land { cultivated, orchard, forest }
     }
 
-    fn housing(&mut self, size: usize, set: &mut impl FnMut(HF, Value)) {
+    fn housing(&mut self, size: usize, all_secure: bool, unsafe_housing: bool, set: &mut impl FnMut(HF, Value)) {
         let d = &mut self.dice;
         let area = (d.range(40, 90) + 12 * size as i32).min(200) * 100 + d.range(0, 99);
         set(HF::HousingArea, Value::Int(i64::from(area)));
-        let dangerous = d.permille(10);
+        let dangerous = (d.permille(10) || unsafe_housing) && !all_secure;
         set(HF::DangerousHouse, Value::Bool(dangerous));
         let grade = if dangerous {
             d.pick(&["C", "D"])
@@ -228,18 +254,18 @@ impl State {
         set(HF::HasSanitaryToilet, Value::Bool(d.pct(88)));
         set(HF::MainFuel, text(d.weighted(&FUELS)));
         set(HF::CooperativeMember, Value::Bool(d.pct(30)));
-        set(HF::FoodClothingSecure, Value::Bool(d.permille(995)));
-        set(HF::EducationSecure, Value::Bool(d.permille(995)));
-        set(HF::MedicalSecure, Value::Bool(d.permille(992)));
-        set(HF::HousingSecure, Value::Bool(!dangerous && d.permille(998)));
-        set(HF::SafeDrinkingWater, Value::Bool(d.permille(992)));
+        set(HF::FoodClothingSecure, Value::Bool(d.permille(995) || all_secure));
+        set(HF::EducationSecure, Value::Bool(d.permille(995) || all_secure));
+        set(HF::MedicalSecure, Value::Bool(d.permille(992) || all_secure));
+        set(HF::HousingSecure, Value::Bool(!dangerous && (d.permille(998) || all_secure)));
+        set(HF::SafeDrinkingWater, Value::Bool(d.permille(992) || all_secure));
     }
 
     /// Phone, bank account and the helper (one helper per five neighbouring households).
     fn contacts(&mut self, village: &VillagePlan, seq: usize, doc: &mut HouseholdDoc) {
         let d = &mut self.dice;
         if d.pct(93) {
-            doc.set(HF::Phone, Value::Secret(Secret::new(mobile(d))));
+            doc.set(HF::Phone, Value::Secret(Secret::new(household_mobile(d, self.seed, self.serial))));
         }
         if d.pct(97) {
             let (bank, prefix, len, _) = d.weighted_by(&BANKS, |b| b.3);

@@ -65,7 +65,9 @@ impl State {
         let target = r(d, lo, hi) * n;
         if net < lo as i64 * n {
             if has_labour { wage += target - net } else { transfer += target - net }
-        } else if matches!(goal, Goal::Below(..)) && net > target {
+        } else if matches!(goal, Goal::Below(..)) && net > target && wage * target / net >= money.migrant {
+            // brought down to the target, but never below what members earned away from home
+            // (a household whose migrant earnings alone exceed the target is simply not below it)
             for x in [&mut wage, &mut business, &mut property, &mut transfer, &mut expense] {
                 *x = *x * target / net;
             }

@@ -21,6 +21,8 @@ pub(crate) struct HouseholdFacts {
 pub(crate) struct Money {
     pub wage: i64,
     pub transfer: i64,
+    /// Migrant earnings (months × monthly income), part of `wage`.
+    pub migrant: i64,
 }
 
 const GRADES: [&str; 4] = ["1", "2", "3", "4"];
@@ -151,6 +153,7 @@ impl State {
             v[MF::EmploymentChannel as usize] = text(d.weighted(&CHANNELS));
             v[MF::PlansMigrantWork as usize] = Value::Bool(true);
             money.wage += i64::from(months * monthly);
+            money.migrant += i64::from(months * monthly);
         } else if working_age {
             v[MF::PlansMigrantWork as usize] = Value::Bool(p.age < 50 && d.pct(15));
             money.wage += i64::from(match p.labour {
@@ -165,7 +168,7 @@ impl State {
                 money.wage += i64::from(months * d.range(50, 80) * 10);
             }
         }
-        let resident = !employee && d.permille(985);
+        let resident = !employee;
         v[MF::ResidentMedicalInsurance as usize] = Value::Bool(resident);
         v[MF::EmployeeMedicalInsurance as usize] = Value::Bool(employee);
         v[MF::SeriousIllnessInsurance as usize] = Value::Bool(resident && d.permille(990));
