@@ -59,6 +59,8 @@ pub enum Command {
     /// 审计记录：校验哈希链（发现篡改）、查询
     #[command(subcommand)]
     Audit(cmd::audit::AuditCommand),
+    /// 数据质量：逻辑校验（按区划或单户运行规则、查看问题、导出整改清单、设置规则和标准）
+    Check(cmd::check::CheckArgs),
 }
 
 impl Cli {

@@ -6,6 +6,7 @@ pub mod event;
 pub mod fields;
 pub mod pinyin;
 pub mod region;
+pub mod quality;
 pub mod registry;
 pub mod resident_id;
 pub mod value;

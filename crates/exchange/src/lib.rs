@@ -6,5 +6,6 @@ pub mod defects;
 pub mod export;
 pub mod import;
 pub mod layout;
+pub mod worklist;
 
 pub use import::{import_households, ImportReport, ImportRequest, RowIssue};

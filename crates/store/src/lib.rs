@@ -10,6 +10,7 @@ pub mod error;
 pub mod ids;
 pub mod keyring;
 pub mod migrate;
+pub mod quality;
 pub mod regions;
 pub mod registry;
 pub mod users;

@@ -9,6 +9,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "access", include_str!("../migrations/0002_access.sql")),
     (3, "search", include_str!("../migrations/0003_search.sql")),
     (4, "dashboard", include_str!("../migrations/0004_dashboard.sql")),
+    (5, "quality", include_str!("../migrations/0005_quality.sql")),
 ];
 
 /// The version this program needs.

@@ -1,6 +1,7 @@
 //! Command handlers, one module per subcommand group.
 
 pub mod audit;
+pub mod check;
 pub mod db;
 pub mod demo;
 pub mod export;
@@ -60,5 +61,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Serve(a) => serve::run(&ctx, database_given, a),
         Command::User(c) => user::run(&ctx, c),
         Command::Audit(c) => audit::run(&ctx, c),
+        Command::Check(a) => check::run(&ctx, a),
     }
 }

@@ -1,0 +1,325 @@
+//! A rule run over a region: stream the households, check each, add the cross-household rules,
+//! then compare with the previous run and count by village and rule.
+
+use super::cross;
+use super::scan::{Scanned, ids_in_scope, read_block};
+use super::settings::{RuleSettings, settings};
+use crate::audit::{self, Actor, Entry};
+use crate::bulk;
+use crate::db::{Cell, Conn, P};
+use crate::error::{Result, StoreError};
+use crate::keyring::Keyring;
+use bangfu_domain::quality::{CheckContext, Requires, Rule, Severity, evaluate};
+use bangfu_domain::{RegionCode, RegionScope};
+use chrono::NaiveDate;
+use std::collections::HashMap;
+use std::time::Instant;
+
+/// What to check: the user's scope, optionally a narrower region, and the date ages are taken on.
+pub struct RunRequest<'a> {
+    pub scope: &'a RegionScope,
+    pub region: Option<&'a RegionCode>,
+    pub today: NaiveDate,
+}
+
+/// A run as listed and reported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunSummary {
+    pub id: i64,
+    pub scope_prefix: String,
+    pub household_id: Option<i64>,
+    pub actor: String,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub status: String,
+    pub previous_run_id: Option<i64>,
+    pub rule_count: i64,
+    pub households: i64,
+    pub members: i64,
+    pub findings: i64,
+    pub errors: i64,
+    pub warnings: i64,
+    pub new_findings: i64,
+    pub fixed_findings: i64,
+    pub elapsed_ms: i64,
+    pub message: Option<String>,
+}
+
+pub(crate) const RUN_COLUMNS: &str = "id, scope_prefix, household_id, actor, started_at, finished_at, status, previous_run_id, rule_count, households, members, findings, errors, warnings, new_findings, fixed_findings, elapsed_ms, message";
+
+pub(crate) fn run_from_row(r: &[Cell]) -> RunSummary {
+    RunSummary {
+        id: r[0].int().unwrap_or_default(),
+        scope_prefix: r[1].string(),
+        household_id: r[2].int(),
+        actor: r[3].string(),
+        started_at: r[4].string(),
+        finished_at: r[5].text().map(str::to_string),
+        status: r[6].string(),
+        previous_run_id: r[7].int(),
+        rule_count: r[8].int().unwrap_or_default(),
+        households: r[9].int().unwrap_or_default(),
+        members: r[10].int().unwrap_or_default(),
+        findings: r[11].int().unwrap_or_default(),
+        errors: r[12].int().unwrap_or_default(),
+        warnings: r[13].int().unwrap_or_default(),
+        new_findings: r[14].int().unwrap_or_default(),
+        fixed_findings: r[15].int().unwrap_or_default(),
+        elapsed_ms: r[16].int().unwrap_or_default(),
+        message: r[17].text().map(str::to_string),
+    }
+}
+
+pub(crate) const FINDING_COLUMNS: [&str; 8] = ["run_id", "rule_code", "region_code", "household_id", "member_id", "severity", "is_new", "message"];
+
+/// One finding row for `quality_finding`.
+pub(crate) fn finding_row(run_id: i64, rule: Rule, region: &str, household_id: i64, member_id: i64, message: String) -> Vec<Cell> {
+    vec![
+        Cell::Int(run_id),
+        Cell::Text(rule.code().into()),
+        Cell::Text(region.into()),
+        Cell::Int(household_id),
+        Cell::Int(member_id),
+        Cell::Text(rule.def().severity.code().into()),
+        Cell::Bool(true),
+        Cell::Text(message),
+    ]
+}
+
+/// Checks one scanned household; a record that cannot be read or a rule that fails on it becomes a
+/// REC-02 finding, and the run carries on.
+pub(crate) fn check_scanned(run_id: i64, h: &Scanned, settings: &mut RuleSettings, today: NaiveDate, out: &mut Vec<Vec<Cell>>) {
+    let rules = settings.for_region(&h.region_code);
+    if let Some(why) = &h.unreadable {
+        if rules.on(Rule::Unreadable) {
+            out.push(finding_row(run_id, Rule::Unreadable, &h.region_code, h.id, 0, format!("该户记录无法读取：{why}")));
+        }
+        return;
+    }
+    let ctx = CheckContext { today, rules: &rules, measures: None };
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| evaluate(&h.doc, &ctx))) {
+        Ok(findings) => {
+            for f in findings {
+                let member_id = f.member.and_then(|i| h.member_ids.get(i).copied()).unwrap_or(0);
+                out.push(finding_row(run_id, f.rule, &h.region_code, h.id, member_id, f.message));
+            }
+        }
+        Err(_) => {
+            if rules.on(Rule::Unreadable) {
+                out.push(finding_row(run_id, Rule::Unreadable, &h.region_code, h.id, 0, "检查该户时规则执行出错，请核对该户数据".into()));
+            }
+        }
+    }
+}
+
+/// The prefix a run covers: the requested region if it lies in the scope, else the scope.
+pub(crate) fn run_prefix(scope: &RegionScope, region: Option<&RegionCode>) -> Result<String> {
+    match region {
+        Some(r) if scope.contains(r) => Ok(r.prefix().to_string()),
+        Some(r) => Err(StoreError::NotFound(format!("区划 {}", r.as_str()))),
+        None => Ok(scope.prefix().to_string()),
+    }
+}
+
+/// The rules that run for a prefix (on, and with their data available).
+fn rules_in_force(settings: &mut RuleSettings, prefix: &str) -> i64 {
+    let r = settings.for_region(prefix);
+    Rule::ALL.iter().filter(|x| r.on(**x) && x.def().requires == Requires::Registry).count() as i64
+}
+
+/// Runs every rule over the region; findings, counts and the comparison with the previous run are
+/// stored. `progress(done, total)` is called after each block of households.
+pub fn run(conn: &mut Conn, keys: &Keyring, actor: &Actor, req: &RunRequest<'_>, progress: &mut dyn FnMut(u64, u64)) -> Result<RunSummary> {
+    let started = Instant::now();
+    let prefix = run_prefix(req.scope, req.region)?;
+    let mut settings = settings(conn)?;
+    let previous = conn
+        .query_opt(
+            "SELECT id FROM quality_run WHERE status = 'done' AND household_id IS NULL AND CAST(? AS TEXT) LIKE scope_prefix || '%' ORDER BY id DESC LIMIT 1",
+            &[P::Text(&prefix)],
+        )?
+        .and_then(|r| r[0].int());
+    conn.begin()?;
+    let run_id = crate::ids::allocate(conn, "quality_run", 1)?;
+    conn.execute(
+        "INSERT INTO quality_run (id, scope_prefix, actor, started_at, status, previous_run_id) VALUES (?, ?, ?, ?, 'running', ?)",
+        &[P::Int(run_id), P::Text(&prefix), P::Text(&actor.name), P::Text(&crate::now_utc()), previous.map(P::Int).unwrap_or(P::Null)],
+    )?;
+    conn.commit()?;
+    match execute(conn, keys, run_id, &prefix, previous, &mut settings, req.today, progress) {
+        Ok((households, members)) => finish(conn, actor, run_id, &prefix, previous, &mut settings, households, members, started),
+        Err(e) => {
+            let _ = conn.rollback();
+            let _ = conn.execute("DELETE FROM quality_finding WHERE run_id = ?", &[P::Int(run_id)]);
+            let _ = conn.execute("DELETE FROM quality_count WHERE run_id = ?", &[P::Int(run_id)]);
+            let _ = conn.execute(
+                "UPDATE quality_run SET status = 'failed', finished_at = ?, message = ? WHERE id = ?",
+                &[P::Text(&crate::now_utc()), P::Text(&e.to_string()), P::Int(run_id)],
+            );
+            Err(e)
+        }
+    }
+}
+
+const BLOCK: usize = 2000;
+
+#[allow(clippy::too_many_arguments)]
+fn execute(
+    conn: &mut Conn,
+    keys: &Keyring,
+    run_id: i64,
+    prefix: &str,
+    previous: Option<i64>,
+    settings: &mut RuleSettings,
+    today: NaiveDate,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<(i64, i64)> {
+    let ids = ids_in_scope(conn, prefix)?;
+    let total = ids.len() as u64;
+    let (mut households, mut members) = (0i64, 0i64);
+    let mut rows: Vec<Vec<Cell>> = Vec::new();
+    for block in ids.chunks(BLOCK) {
+        let scanned = read_block(conn, keys, prefix, block)?;
+        for h in &scanned {
+            households += 1;
+            members += h.doc.members.len() as i64;
+            check_scanned(run_id, h, settings, today, &mut rows);
+        }
+        if rows.len() >= 5000 {
+            write(conn, &std::mem::take(&mut rows))?;
+        }
+        progress(households as u64, total);
+    }
+    cross::duplicate_ids(conn, run_id, prefix, settings, &mut rows)?;
+    cross::shared_phones(conn, run_id, prefix, settings, &mut rows)?;
+    cross::orphan_members(conn, run_id, prefix, settings, &mut rows)?;
+    write(conn, &rows)?;
+    conn.begin()?;
+    if let Some(prev) = previous {
+        conn.execute(
+            "UPDATE quality_finding SET is_new = ? WHERE run_id = ? AND EXISTS (SELECT 1 FROM quality_finding p WHERE p.run_id = ? \
+             AND p.household_id = quality_finding.household_id AND p.member_id = quality_finding.member_id AND p.rule_code = quality_finding.rule_code)",
+            &[P::Bool(false), P::Int(run_id), P::Int(prev)],
+        )?;
+    }
+    count(conn, run_id, prefix, previous)?;
+    conn.commit()?;
+    Ok((households, members))
+}
+
+fn write(conn: &mut Conn, rows: &[Vec<Cell>]) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    conn.begin()?;
+    match bulk::write_rows(conn, "quality_finding", &FINDING_COLUMNS, rows) {
+        Ok(()) => conn.commit(),
+        Err(e) => {
+            let _ = conn.rollback();
+            Err(e)
+        }
+    }
+}
+
+/// Counts per village and rule: findings and new ones from this run, fixed ones from the previous
+/// run within the prefix. Runs inside the caller's transaction.
+fn count(conn: &mut Conn, run_id: i64, prefix: &str, previous: Option<i64>) -> Result<()> {
+    let mut counts: HashMap<(String, String), [i64; 3]> = HashMap::new();
+    let rows = conn.query(
+        "SELECT region_code, rule_code, COUNT(*), CAST(SUM(CASE WHEN is_new THEN 1 ELSE 0 END) AS BIGINT) FROM quality_finding WHERE run_id = ? GROUP BY region_code, rule_code",
+        &[P::Int(run_id)],
+    )?;
+    for r in rows {
+        counts.insert((r[0].string(), r[1].string()), [r[2].int().unwrap_or(0), r[3].int().unwrap_or(0), 0]);
+    }
+    if let Some(prev) = previous {
+        let pattern = format!("{prefix}%");
+        let rows = conn.query(
+            "SELECT p.region_code, p.rule_code, COUNT(*) FROM quality_finding p WHERE p.run_id = ? AND p.region_code LIKE ? AND NOT EXISTS \
+             (SELECT 1 FROM quality_finding c WHERE c.run_id = ? AND c.household_id = p.household_id AND c.member_id = p.member_id AND c.rule_code = p.rule_code) \
+             GROUP BY p.region_code, p.rule_code",
+            &[P::Int(prev), P::Text(&pattern), P::Int(run_id)],
+        )?;
+        for r in rows {
+            counts.entry((r[0].string(), r[1].string())).or_insert([0; 3])[2] = r[2].int().unwrap_or(0);
+        }
+    }
+    let mut out: Vec<Vec<Cell>> = counts
+        .into_iter()
+        .map(|((region, rule), c)| vec![Cell::Int(run_id), Cell::Text(region), Cell::Text(rule), Cell::Int(c[0]), Cell::Int(c[1]), Cell::Int(c[2])])
+        .collect();
+    out.sort_by(|a, b| (a[1].text(), a[2].text()).cmp(&(b[1].text(), b[2].text())));
+    bulk::write_rows(conn, "quality_count", &["run_id", "region_code", "rule_code", "findings", "new_findings", "fixed_findings"], &out)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    conn: &mut Conn,
+    actor: &Actor,
+    run_id: i64,
+    prefix: &str,
+    previous: Option<i64>,
+    settings: &mut RuleSettings,
+    households: i64,
+    members: i64,
+    started: Instant,
+) -> Result<RunSummary> {
+    let t = conn
+        .query_opt(
+            "SELECT CAST(COALESCE(SUM(findings), 0) AS BIGINT), CAST(COALESCE(SUM(new_findings), 0) AS BIGINT), CAST(COALESCE(SUM(fixed_findings), 0) AS BIGINT) FROM quality_count WHERE run_id = ?",
+            &[P::Int(run_id)],
+        )?
+        .map(|r| [r[0].int().unwrap_or(0), r[1].int().unwrap_or(0), r[2].int().unwrap_or(0)])
+        .unwrap_or_default();
+    let errors = conn.query_int("SELECT COUNT(*) FROM quality_finding WHERE run_id = ? AND severity = ?", &[P::Int(run_id), P::Text(Severity::Error.code())])?;
+    let rule_count = rules_in_force(settings, prefix);
+    let mut notes: Vec<String> = std::mem::take(&mut settings.problems);
+    let waiting: Vec<&str> = Rule::ALL.iter().filter(|r| r.def().requires == Requires::Measures).map(|r| r.code()).collect();
+    notes.push(format!("{} 需要帮扶措施数据，待帮扶措施模块上线后自动启用", waiting.join("、")));
+    let message = notes.join("；");
+    let elapsed = started.elapsed().as_millis() as i64;
+    conn.begin()?;
+    let result = (|| -> Result<()> {
+        conn.execute(
+            "UPDATE quality_run SET status = 'done', finished_at = ?, rule_count = ?, households = ?, members = ?, findings = ?, errors = ?, warnings = ?, \
+             new_findings = ?, fixed_findings = ?, elapsed_ms = ?, message = ? WHERE id = ?",
+            &[
+                P::Text(&crate::now_utc()),
+                P::Int(rule_count),
+                P::Int(households),
+                P::Int(members),
+                P::Int(t[0]),
+                P::Int(errors),
+                P::Int(t[0] - errors),
+                P::Int(t[1]),
+                P::Int(t[2]),
+                P::Int(elapsed),
+                P::Text(&message),
+                P::Int(run_id),
+            ],
+        )?;
+        audit::record(conn, actor, Entry {
+            region_code: Some(prefix).filter(|p| !p.is_empty()),
+            entity: "quality_run",
+            entity_id: Some(run_id.to_string()),
+            action: "run",
+            before: None,
+            after: Some(format!(
+                "{{\"scope\":\"{prefix}\",\"households\":{households},\"findings\":{},\"new\":{},\"fixed\":{},\"previous\":{}}}",
+                t[0],
+                t[1],
+                t[2],
+                previous.map(|p| p.to_string()).unwrap_or("null".into())
+            )),
+        })
+    })();
+    match result {
+        Ok(()) => conn.commit()?,
+        Err(e) => {
+            let _ = conn.rollback();
+            return Err(e);
+        }
+    }
+    let row = conn.query_opt(&format!("SELECT {} FROM quality_run WHERE id = ?", RUN_COLUMNS), &[P::Int(run_id)])?;
+    row.map(|r| run_from_row(&r)).ok_or_else(|| StoreError::NotFound(format!("校验批次 {run_id}")))
+}
