@@ -2,35 +2,42 @@
 
 use crate::compose::Person;
 use crate::county::DemoCounty;
-use crate::dice::Dice;
+use crate::dice::{Dice, mix};
 use crate::household::Helper;
 use crate::ids::IdAllocator;
 use crate::names::Names;
+use crate::rule_defects::{PlantedDefect, Planter, defect_plan};
 use bangfu_domain::registry::HouseholdDoc;
 use chrono::{Datelike, NaiveDate};
 
 /// What to generate.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DemoOptions {
     pub households: usize,
     pub seed: u64,
-    /// The income year (default 2025).
+    /// The income year (default: the year before `today`).
     pub year: i32,
     /// The date the registry is "as of": ages, school grades and the latest dates are relative to it.
     pub today: NaiveDate,
+    /// Share of households (0–1) given one planted rule defect each; 0 (the default) gives a clean
+    /// registry on which no logic rule fires. See [`crate::generate_with_defects`].
+    pub rule_defects: f64,
 }
 
 impl Default for DemoOptions {
-    /// 1,000 households, seed 1, income year 2025, as of the system clock's date.
+    /// 1,000 households, seed 1, as of the system clock's date with the income of the year before, clean.
     fn default() -> DemoOptions {
-        DemoOptions { households: 1000, seed: 1, year: 2025, today: chrono::Local::now().date_naive() }
+        let today = chrono::Local::now().date_naive();
+        DemoOptions { households: 1000, seed: 1, year: today.year() - 1, today, rule_defects: 0.0 }
     }
 }
 
 /// Generates `opts.households` households spread over the county's villages (by number of groups),
 /// village after village. Deterministic in `opts`; streams (memory does not grow with the count).
+/// With `opts.rule_defects` > 0 some of them carry a planted defect (which one:
+/// [`crate::generate_with_defects`]).
 pub fn generate(county: &DemoCounty, opts: &DemoOptions) -> impl Iterator<Item = HouseholdDoc> + use<> {
-    Generator::new(county, opts)
+    Generator::new(county, opts).map(|(doc, _)| doc)
 }
 
 /// A village as the generator needs it.
@@ -60,7 +67,7 @@ pub(crate) struct State {
     pub helper: Option<Helper>,
 }
 
-struct Generator {
+pub(crate) struct Generator {
     state: State,
     villages: Vec<VillagePlan>,
     village: usize,
@@ -68,10 +75,13 @@ struct Generator {
     width: usize,
     total: usize,
     remaining: usize,
+    rule_defects: f64,
+    /// Present when defects are planted.
+    planter: Option<Planter>,
 }
 
 impl Generator {
-    fn new(county: &DemoCounty, opts: &DemoOptions) -> Generator {
+    pub(crate) fn new(county: &DemoCounty, opts: &DemoOptions) -> Generator {
         let weights: Vec<usize> = county.villages.iter().map(|v| v.groups.len().max(1)).collect();
         let total: usize = weights.iter().sum::<usize>().max(1);
         let n = opts.households as u128;
@@ -108,24 +118,63 @@ impl Generator {
             people: Vec::with_capacity(12),
             helper: None,
         };
-        Generator { state, villages, village: 0, seq: 0, width, total: opts.households, remaining: opts.households }
+        let rule_defects = if opts.rule_defects > 0.0 { opts.rule_defects.min(1.0) } else { 0.0 };
+        let planter = (rule_defects > 0.0).then(|| Planter::new(opts.today));
+        Generator {
+            state,
+            villages,
+            village: 0,
+            seq: 0,
+            width,
+            total: opts.households,
+            remaining: opts.households,
+            rule_defects,
+            planter,
+        }
+    }
+}
+
+impl State {
+    /// Another household in place of number `seq` of `village`, drawn from a dice of its own (the
+    /// `attempt`-th for this serial number), so the main sequence stays as it is. Used to find a
+    /// household a planned defect fits; IDs still come from the one allocator, so they stay unique.
+    pub(crate) fn alternative(&mut self, village: &VillagePlan, seq: usize, width: usize, attempt: u64) -> HouseholdDoc {
+        let side = Dice::new(mix(self.seed ^ mix((self.serial << 20) ^ attempt)));
+        let main = std::mem::replace(&mut self.dice, side);
+        let doc = self.household(village, seq, width);
+        self.dice = main;
+        doc
     }
 }
 
 impl Iterator for Generator {
-    type Item = HouseholdDoc;
+    type Item = (HouseholdDoc, Option<PlantedDefect>);
 
-    fn next(&mut self) -> Option<HouseholdDoc> {
+    fn next(&mut self) -> Option<(HouseholdDoc, Option<PlantedDefect>)> {
         while self.villages.get(self.village).is_some_and(|v| self.seq >= v.quota) {
             self.village += 1;
             self.seq = 0;
         }
         let village = self.villages.get(self.village)?;
-        self.state.serial = (self.total - self.remaining) as u64;
-        let doc = self.state.household(village, self.seq, self.width);
+        let index = self.total - self.remaining;
+        self.state.serial = index as u64;
+        let mut doc = self.state.household(village, self.seq, self.width);
+        let mut planted = None;
+        if let Some(planter) = &mut self.planter {
+            if let Some(rule) = defect_plan(self.rule_defects, index) {
+                let (state, seq, width) = (&mut self.state, self.seq, self.width);
+                if let Some((d, p)) = planter.plant(rule, &doc, |attempt| state.alternative(village, seq, width, attempt)) {
+                    doc = d;
+                    planted = Some(p);
+                }
+            }
+            if planted.is_none() {
+                planter.remember(&doc);
+            }
+        }
         self.seq += 1;
         self.remaining -= 1;
-        Some(doc)
+        Some((doc, planted))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {

@@ -18,7 +18,9 @@ mod ids;
 mod income;
 mod member;
 mod names;
+mod rule_defects;
 mod tables;
 
 pub use county::{DemoCounty, DemoRegion, DemoVillage, demo_county};
 pub use generate::{DemoOptions, generate};
+pub use rule_defects::{PlantedDefect, co_firing, defect_plan, generate_with_defects, planted_rules};

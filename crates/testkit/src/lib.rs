@@ -120,7 +120,7 @@ pub fn all_scope() -> RegionScope {
 /// Demo households (deterministic).
 pub fn demo_docs(n: usize, seed: u64) -> Vec<bangfu_domain::registry::HouseholdDoc> {
     let county = bangfu_demo::demo_county();
-    let opts = bangfu_demo::DemoOptions { households: n, seed, year: 2025, today: today() };
+    let opts = bangfu_demo::DemoOptions { households: n, seed, year: 2025, today: today(), rule_defects: 0.0 };
     bangfu_demo::generate(&county, &opts).collect()
 }
 

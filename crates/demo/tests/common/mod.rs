@@ -8,5 +8,5 @@ pub fn today() -> NaiveDate {
 }
 
 pub fn opts(households: usize, seed: u64) -> DemoOptions {
-    DemoOptions { households, seed, year: 2025, today: today() }
+    DemoOptions { households, seed, year: 2025, today: today(), rule_defects: 0.0 }
 }
