@@ -2,6 +2,7 @@
 //! HTML-as-xls) with row-level errors, export in the same layout, and demo files with defects.
 //! Shared by the command line and (later) the web upload.
 
+pub mod compare;
 pub mod defects;
 pub mod export;
 pub mod import;

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod backup;
 pub mod bulk;
+pub mod comparison;
 pub mod copy;
 pub mod db;
 pub mod error;

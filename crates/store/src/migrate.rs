@@ -10,6 +10,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "search", include_str!("../migrations/0003_search.sql")),
     (4, "dashboard", include_str!("../migrations/0004_dashboard.sql")),
     (5, "quality", include_str!("../migrations/0005_quality.sql")),
+    (6, "comparison", include_str!("../migrations/0006_comparison.sql")),
 ];
 
 /// The version this program needs.
