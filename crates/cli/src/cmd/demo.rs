@@ -2,7 +2,7 @@
 
 use super::Ctx;
 use anyhow::{bail, Context, Result};
-use bangfu_demo::{demo_county, generate, DemoCounty, DemoOptions};
+use bangfu_demo::{demo_county, generate_with_defects, DemoCounty, DemoOptions};
 use bangfu_domain::registry::HouseholdDoc;
 use bangfu_domain::RegionScope;
 use bangfu_exchange::defects::Injector;
@@ -32,6 +32,10 @@ pub struct DemoArgs {
     /// 写文件时按此比例（每户）注入常见错误，如 0.01
     #[arg(long, default_value_t = 0.0)]
     pub defect_rate: f64,
+    /// 按此比例（每户）植入违反逻辑校验规则的问题，每户一处，依次涵盖各条规则（如 0.1：每 10 户一处）；
+    /// 用于演示和检验数据质量检查。默认 0：生成的数据不触发任何逻辑校验规则
+    #[arg(long, value_name = "RATE", default_value_t = 0.0, value_parser = rate)]
+    pub rule_defects: f64,
     /// 数据库已有数据时，删除后重新生成（仅 SQLite）
     #[arg(long)]
     pub fresh: bool,
@@ -44,8 +48,36 @@ pub enum FileFormat {
     Both,
 }
 
+/// Parses a share per household (0–1).
+pub(crate) fn rate(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(r) if (0.0..=1.0).contains(&r) => Ok(r),
+        _ => Err(format!("应为 0 到 1 之间的小数（每户的比例），实际为“{s}”")),
+    }
+}
+
 fn options(a: &DemoArgs) -> DemoOptions {
-    DemoOptions { households: a.households, seed: a.seed, ..DemoOptions::default() }
+    DemoOptions { households: a.households, seed: a.seed, rule_defects: a.rule_defects, ..DemoOptions::default() }
+}
+
+/// Counts planted rule defects by rule code, for the closing message.
+#[derive(Default)]
+struct Planted(std::collections::BTreeMap<&'static str, u64>);
+
+impl Planted {
+    fn add(&mut self, p: Option<bangfu_demo::PlantedDefect>) {
+        if let Some(p) = p {
+            *self.0.entry(p.rule.code()).or_default() += 1;
+        }
+    }
+    /// "；植入逻辑校验问题 N 户（M 条规则）" or nothing.
+    fn summary(&self) -> String {
+        let n: u64 = self.0.values().sum();
+        if n == 0 {
+            return String::new();
+        }
+        format!("；植入逻辑校验问题 {n} 户（每户一处，涉及 {} 条规则）", self.0.len())
+    }
 }
 
 pub fn run(ctx: &Ctx, a: DemoArgs) -> Result<()> {
@@ -74,11 +106,17 @@ pub fn run(ctx: &Ctx, a: DemoArgs) -> Result<()> {
     load_regions(&mut store, &county)?;
     let opts = options(&a);
     let today = opts.today;
-    let session_opts = ImportOptions { file_name: format!("demo --households {} --seed {}", a.households, a.seed), today, present: Present::all(), scope: RegionScope::all() };
+    let mut file_name = format!("demo --households {} --seed {}", a.households, a.seed);
+    if a.rule_defects > 0.0 {
+        file_name.push_str(&format!(" --rule-defects {}", a.rule_defects));
+    }
+    let session_opts = ImportOptions { file_name, today, present: Present::all(), scope: RegionScope::all() };
     let mut session = ImportSession::begin(&mut store, Actor::new(Actor::cli().name, "demo"), session_opts)?;
     let pb = crate::progress::spinner("生成演示户籍");
     let mut chunk: Vec<HouseholdDoc> = Vec::with_capacity(2000);
-    for doc in generate(&county, &opts) {
+    let mut planted = Planted::default();
+    for (doc, p) in generate_with_defects(&county, &opts) {
+        planted.add(p);
         chunk.push(doc);
         if chunk.len() == 2000 {
             let refs: Vec<&HouseholdDoc> = chunk.iter().collect();
@@ -94,10 +132,11 @@ pub fn run(ctx: &Ctx, a: DemoArgs) -> Result<()> {
     let s = session.commit(0, started.elapsed().as_secs_f64())?;
     pb.finish_and_clear();
     println!(
-        "已生成演示县“{}”：{} 户、{} 人，用时 {:.1} 秒，数据库 {}\n",
+        "已生成演示县“{}”：{} 户、{} 人{}，用时 {:.1} 秒，数据库 {}\n",
         county.county.name,
         s.households_created,
         s.members_created,
+        planted.summary(),
         started.elapsed().as_secs_f64(),
         ctx.url.display()
     );
@@ -160,7 +199,9 @@ fn write_files(county: &DemoCounty, a: &DemoArgs, dir: &std::path::Path) -> Resu
         let header = w.header();
         let mut inj = Injector::new(&header, a.defect_rate, a.seed);
         let mut households = 0u64;
-        for doc in generate(county, &options(a)) {
+        let mut planted = Planted::default();
+        for (doc, p) in generate_with_defects(county, &options(a)) {
+            planted.add(p);
             let key = doc.get(bangfu_domain::fields::HouseholdField::RegionCode).as_text().unwrap_or_default().to_string();
             let n = names.get(&key).cloned().unwrap_or_default();
             let mut rows = w.rows_of(&doc, &n);
@@ -173,9 +214,10 @@ fn write_files(county: &DemoCounty, a: &DemoArgs, dir: &std::path::Path) -> Resu
         let rows = w.rows;
         w.finish()?;
         println!(
-            "已写出 {}：{households} 户、{rows} 行{}",
+            "已写出 {}：{households} 户、{rows} 行{}{}",
             path.display(),
-            if a.defect_rate > 0.0 { format!("，注入问题 {} 处（其中应被拒绝的 {} 处）", inj.injected.len(), inj.errors()) } else { String::new() }
+            if a.defect_rate > 0.0 { format!("，注入问题 {} 处（其中应被拒绝的 {} 处）", inj.injected.len(), inj.errors()) } else { String::new() },
+            planted.summary()
         );
     }
     println!("已写出 {}（先用 `bangfu region import` 导入区划）；用时 {:.1} 秒", regions_path.display(), started.elapsed().as_secs_f64());

@@ -24,6 +24,9 @@ pub struct ServeArgs {
     /// 演示户籍的户数
     #[arg(long, default_value_t = 5_000)]
     pub demo_households: usize,
+    /// 演示户籍中按此比例（每户）植入违反逻辑校验规则的问题（见 `bangfu demo --rule-defects`），默认 0
+    #[arg(long, value_name = "RATE", default_value_t = 0.0, value_parser = super::demo::rate)]
+    pub demo_rule_defects: f64,
     /// 日志输出为 JSON 行
     #[arg(long, env = "BANGFU_JSON_LOGS")]
     pub json_logs: bool,
@@ -52,7 +55,7 @@ pub fn run(ctx: &Ctx, database_given: bool, a: ServeArgs) -> Result<()> {
     config.json_logs |= a.json_logs;
     bangfu_web::server::init_logging(config.json_logs);
     if a.demo {
-        prepare_demo(&config, a.demo_households)?;
+        prepare_demo(&config, a.demo_households, a.demo_rule_defects)?;
     }
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
@@ -68,14 +71,14 @@ pub fn run(ctx: &Ctx, database_given: bool, a: ServeArgs) -> Result<()> {
 }
 
 /// Creates the demo installation when the database is empty, and prints the demo accounts once.
-fn prepare_demo(config: &ServeConfig, households: usize) -> Result<()> {
+fn prepare_demo(config: &ServeConfig, households: usize, rule_defects: f64) -> Result<()> {
     let url = bangfu_store::DbUrl::parse(&config.database)?;
     let ctx = Ctx { url: url.clone(), key_file: config.key_file.clone(), scope: bangfu_domain::RegionScope::all() };
     let mut store = ctx.open()?;
     let (existing, _) = bangfu_store::registry::query::totals(&mut store.conn, &bangfu_domain::RegionScope::all())?;
     drop(store);
     if existing == 0 {
-        super::demo::run(&ctx, super::demo::DemoArgs { households, seed: 1, files: None, format: super::demo::FileFormat::Csv, defect_rate: 0.0, fresh: false })?;
+        super::demo::run(&ctx, super::demo::DemoArgs { households, seed: 1, files: None, format: super::demo::FileFormat::Csv, defect_rate: 0.0, rule_defects, fresh: false })?;
     }
     let mut store = ctx.open()?;
     let users = bangfu_web::demo::create_demo_users(&mut store.conn, &|_| bangfu_web::demo::random_password())?;
