@@ -38,7 +38,7 @@ pub enum Command {
     /// 创建或升级数据库结构
     Migrate,
     /// 生成演示县的数据库（区划与户籍），并打印汇总；也可写出导入格式的演示文件
-    Demo(cmd::demo::DemoArgs),
+    Demo(cmd::demo::DemoCli),
     /// 导入
     #[command(subcommand)]
     Import(cmd::import::ImportCommand),
@@ -61,6 +61,9 @@ pub enum Command {
     Audit(cmd::audit::AuditCommand),
     /// 数据质量：逻辑校验（按区划或单户运行规则、查看问题、导出整改清单、设置规则和标准）
     Check(cmd::check::CheckArgs),
+    /// 数据比对：导入部门名单（低保、医疗、残联、学籍、死亡、迁出、危房、就业、企业、车辆、财政供养），生成核实工单并跟踪办结
+    #[command(subcommand)]
+    Compare(cmd::compare::CompareCommand),
 }
 
 impl Cli {

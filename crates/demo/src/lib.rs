@@ -10,6 +10,7 @@
 
 mod compose;
 mod county;
+pub mod dept_lists;
 mod dice;
 mod generate;
 mod health;

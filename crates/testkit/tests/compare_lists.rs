@@ -711,3 +711,79 @@ fn department_and_kind_must_agree_and_only_lists_that_can_be_complete_are() {
         assert_eq!(count(&mut db.store.conn, "SELECT COUNT(*) FROM dept_list", &[]), 1, "{}", db.name);
     }
 }
+
+// ---------------------------------------------------------------- demo lists and the command line
+
+#[test]
+fn demo_lists_of_every_kind_produce_exactly_the_findings_they_plant() {
+    use bangfu_demo::dept_lists::{write_list, ListFormat, ListOptions, ListPerson};
+    for mut db in TestDb::all() {
+        load_demo_regions(&mut db.store);
+        let docs = demo_docs(400, 22);
+        insert_docs(&mut db.store, &docs);
+        let people: Vec<ListPerson> = docs.iter().flat_map(ListPerson::from_doc).collect();
+        let formats = [ListFormat::Csv, ListFormat::CsvGbk, ListFormat::Xlsx];
+        for (i, kind) in ListKind::ALL.into_iter().enumerate() {
+            let format = formats[i % 3];
+            let ext = if format == ListFormat::Xlsx { "xlsx" } else { "csv" };
+            let path = db.dir.path().join(format!("{}.{ext}", kind.code()));
+            let o = ListOptions { kind, seed: 3, rows: None, today: today(), clean: false };
+            let stats = write_list(people.iter().cloned(), &o, format, &path).unwrap();
+            let r = run(&mut db, &request(&path, kind, kind.supports_complete()));
+            let got: std::collections::BTreeMap<FindingKind, u64> = r.outcome.findings.iter().copied().collect();
+            assert_eq!(got, stats.planted, "{}: {} ({ext}): {stats:?}", db.name, kind.label());
+            let f = &r.outcome.figures;
+            assert_eq!((f.matched, f.not_in_registry, f.duplicate_rows, f.bad_rows), (stats.registered, stats.strangers, stats.repeated, 0), "{}: {}", db.name, kind.label());
+        }
+    }
+}
+
+/// Runs the `bangfu` binary in `dir` against `db`.
+fn cli(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(bangfu_binary())
+        .args(["--database", "cli.db"])
+        .args(args)
+        .current_dir(dir)
+        .env_remove("BANGFU_DATABASE")
+        .env_remove("BANGFU_KEY_FILE")
+        .env_remove("BANGFU_SCOPE")
+        .env("BANGFU_USER", "tester")
+        .output()
+        .expect("run bangfu");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn the_command_line_writes_a_demo_list_compares_it_and_follows_the_orders() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ok = |args: &[&str]| {
+        let (code, out, err) = cli(d, args);
+        assert_eq!(code, 0, "bangfu {}: {out}\n{err}", args.join(" "));
+        out
+    };
+    ok(&["demo", "--households", "300", "--seed", "2"]);
+    let out = ok(&["demo", "dept-list", "--kind", "死亡", "--out", "死亡.csv", "--format", "gbk"]);
+    assert!(out.contains("已死亡仍在册"), "{out}");
+    let report: serde_json::Value = serde_json::from_str(&ok(&["compare", "import", "死亡.csv", "--kind", "death", "--department", "公安局", "--json"])).unwrap();
+    let findings = report["findings"].as_u64().unwrap();
+    assert!(findings > 0 && report["encoding"] == "GB18030" && report["duplicate_rows"].as_u64() >= Some(1), "{report}");
+    let orders: serde_json::Value = serde_json::from_str(&ok(&["compare", "orders", "--list", "1", "--json", "--per-page", "1000"])).unwrap();
+    assert_eq!(orders["total"].as_u64(), Some(findings));
+    let first = orders["orders"][0]["id"].as_i64().unwrap().to_string();
+    let masked = orders["orders"].as_array().unwrap().iter().all(|o| o["resident_id"].as_str().is_none_or(|r| r.contains("********")));
+    assert!(masked, "IDs are masked in the order list: {orders}");
+    // 已整改 without a note is refused, in Chinese, without a crash
+    let (code, _, err) = cli(d, &["compare", "update", &first, "--status", "已整改"]);
+    assert!(code != 0 && code != 101 && err.contains("整改情况"), "{code}: {err}");
+    assert!(ok(&["compare", "update", &first, "--status", "核实属实"]).contains("核实属实"));
+    assert!(ok(&["compare", "update", &first, "--status", "已整改", "--note", "已做自然减少"]).contains("已整改"));
+    let progress = ok(&["compare", "progress"]);
+    assert!(progress.contains("合计") && progress.contains("城关镇"), "{progress}");
+    assert!(ok(&["compare", "lists"]).contains("死亡"));
+    // a file without an ID column: refused with the headers it has, nothing written
+    std::fs::write(d.join("bad.csv"), "序号,户名,金额\n1,张三,5\n").unwrap();
+    let (code, _, err) = cli(d, &["compare", "import", "bad.csv", "--kind", "vehicle"]);
+    assert!(code == 1 && err.contains("身份证号") && err.contains("“户名”"), "{code}: {err}");
+    assert!(!ok(&["compare", "lists"]).contains("bad.csv"));
+}

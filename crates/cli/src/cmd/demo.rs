@@ -41,6 +41,58 @@ pub struct DemoArgs {
     pub fresh: bool,
 }
 
+/// `bangfu demo` as typed: the registry options, or a subcommand.
+#[derive(Args)]
+pub struct DemoCli {
+    #[command(flatten)]
+    pub args: DemoArgs,
+    #[command(subcommand)]
+    pub command: Option<DemoCommand>,
+}
+
+/// Runs `bangfu demo …`.
+pub fn run_cli(ctx: &Ctx, c: DemoCli) -> Result<()> {
+    match c.command {
+        Some(DemoCommand::DeptList(d)) => dept_list(ctx, d),
+        None => run(ctx, c.args),
+    }
+}
+
+#[derive(clap::Subcommand)]
+pub enum DemoCommand {
+    /// 从数据库中的户籍写出一份部门比对名单（预置各类问题，并带有 15 位证号、重复行、姓名不一致、非本系统人员等常见情况）
+    DeptList(DeptListArgs),
+}
+
+#[derive(Args)]
+pub struct DeptListArgs {
+    /// 名单类型：低保、特困、医疗费用、残疾人、学籍、死亡、迁出、危房、就业、企业、车辆、财政供养
+    #[arg(long)]
+    pub kind: String,
+    /// 输出文件（.csv 或 .xlsx）
+    #[arg(long)]
+    pub out: PathBuf,
+    /// 写出正好这么多行（基准测试用：按成员顺序每人一行，不足时以非本系统人员补足）
+    #[arg(long)]
+    pub rows: Option<u64>,
+    /// 随机种子
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// 文件格式：csv（UTF-8）、gbk（GBK 编码的 CSV）、xlsx；默认按扩展名
+    #[arg(long, value_enum)]
+    pub format: Option<ListFileFormat>,
+    /// 不加重复行、15 位证号和错别字姓名
+    #[arg(long)]
+    pub clean: bool,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq)]
+pub enum ListFileFormat {
+    Csv,
+    Gbk,
+    Xlsx,
+}
+
 #[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq)]
 pub enum FileFormat {
     Csv,
@@ -221,5 +273,120 @@ fn write_files(county: &DemoCounty, a: &DemoArgs, dir: &std::path::Path) -> Resu
         );
     }
     println!("已写出 {}（先用 `bangfu region import` 导入区划）；用时 {:.1} 秒", regions_path.display(), started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// The active members of the registry in scope, in id order, read a page at a time.
+struct RegistryPeople<'a> {
+    conn: &'a mut bangfu_store::Conn,
+    pattern: String,
+    after: i64,
+    page: std::collections::VecDeque<bangfu_demo::dept_lists::ListPerson>,
+    done: bool,
+    error: Option<bangfu_store::StoreError>,
+}
+
+impl Iterator for RegistryPeople<'_> {
+    type Item = bangfu_demo::dept_lists::ListPerson;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        use bangfu_store::P;
+        if self.page.is_empty() && !self.done {
+            let rows = self.conn.query(
+                "SELECT m.id, m.resident_id, m.name, h.household_no, m.relation, h.household_type, h.monitoring_category, h.risk_eliminated, \
+                 h.poverty_attribute, m.dibao, m.tekun, m.disability_grade, m.health, m.school_status, m.not_in_school_reason, m.labour_skill, \
+                 h.dangerous_house, h.housing_grade \
+                 FROM member m JOIN household h ON h.id = m.household_id \
+                 WHERE m.id > ? AND m.status = 'active' AND h.status = 'active' AND m.region_code LIKE ? ORDER BY m.id LIMIT 20000",
+                &[P::Int(self.after), P::Text(&self.pattern)],
+            );
+            match rows {
+                Ok(rows) => {
+                    self.done = rows.len() < 20000;
+                    for r in rows {
+                        self.after = r[0].int().unwrap_or(self.after);
+                        let text = |i: usize| r[i].text().map(str::to_string);
+                        let household_type = text(5);
+                        let monitored = (household_type.as_deref() == Some("monitored") || !r[6].is_null()) && r[7].bool() != Some(true);
+                        let attribute = text(8);
+                        self.page.push_back(bangfu_demo::dept_lists::ListPerson {
+                            resident_id: r[1].string(),
+                            name: r[2].string(),
+                            household: r[3].string(),
+                            is_head: r[4].text() == Some("head"),
+                            household_type,
+                            monitored,
+                            dibao: r[9].text() == Some("是") || attribute.as_deref() == Some("dibao"),
+                            tekun: r[10].text() == Some("是") || attribute.as_deref() == Some("tekun"),
+                            disability_grade: text(11),
+                            health: text(12),
+                            school_status: text(13),
+                            not_in_school_reason: !r[14].is_null(),
+                            labour_skill: text(15),
+                            dangerous_house: r[16].bool() == Some(true) || matches!(r[17].text(), Some("C" | "D")),
+                        });
+                    }
+                }
+                Err(e) => {
+                    self.error = Some(e);
+                    self.done = true;
+                }
+            }
+        }
+        self.page.pop_front()
+    }
+}
+
+/// `bangfu demo dept-list`: a department list drawn from the registry in the database.
+fn dept_list(ctx: &Ctx, d: DeptListArgs) -> Result<()> {
+    use bangfu_demo::dept_lists::{write_list, ListFormat, ListOptions};
+    use bangfu_domain::comparison::ListKind;
+    let kind = ListKind::parse(&d.kind).ok_or_else(|| {
+        let all: Vec<String> = ListKind::ALL.iter().map(|k| format!("{}（{}）", k.label(), k.code())).collect();
+        anyhow::anyhow!("--kind “{}”不是可识别的名单类型，可选：{}", d.kind, all.join("、"))
+    })?;
+    let xlsx_ext = d.out.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+    let format = match d.format {
+        Some(ListFileFormat::Csv) => ListFormat::Csv,
+        Some(ListFileFormat::Gbk) => ListFormat::CsvGbk,
+        Some(ListFileFormat::Xlsx) => ListFormat::Xlsx,
+        None if xlsx_ext => ListFormat::Xlsx,
+        None => ListFormat::Csv,
+    };
+    if format == ListFormat::Xlsx && d.rows.is_some_and(|n| n > u64::from(bangfu_sheets::MAX_DATA_ROWS_PER_SHEET)) {
+        bail!("xlsx 一个工作表最多 {} 行：这么大的名单请写成 CSV", bangfu_sheets::MAX_DATA_ROWS_PER_SHEET);
+    }
+    let mut store = ctx.open()?;
+    let (households, _) = bangfu_store::registry::query::totals(&mut store.conn, &ctx.scope)?;
+    if households == 0 {
+        bail!("数据库 {} 中没有户籍：请先运行 `bangfu demo` 生成演示户籍", ctx.url.display());
+    }
+    if let Some(dir) = d.out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("无法创建目录 {}", dir.display()))?;
+    }
+    let started = Instant::now();
+    let opts = ListOptions { kind, seed: d.seed, rows: d.rows, today: chrono::Local::now().date_naive(), clean: d.clean };
+    let mut people = RegistryPeople { conn: &mut store.conn, pattern: ctx.scope.like_pattern(), after: i64::MIN, page: Default::default(), done: false, error: None };
+    let stats = write_list(&mut people, &opts, format, &d.out)?;
+    if let Some(e) = people.error {
+        return Err(e.into());
+    }
+    println!(
+        "已写出 {}：{}{}，{} 行（本系统人员 {}、非本系统人员 {}；重复行 {}、15 位证号 {}、姓名有误 {}），用时 {:.1} 秒",
+        d.out.display(),
+        kind.department().label(),
+        kind.label(),
+        stats.rows,
+        stats.registered,
+        stats.strangers,
+        stats.repeated,
+        stats.fifteen_digit,
+        stats.renamed,
+        started.elapsed().as_secs_f64()
+    );
+    let planted: Vec<String> = stats.planted.iter().map(|(k, n)| format!("{} {n}", k.label())).collect();
+    println!("预置的问题：{}", planted.join("、"));
+    let complete = if kind.supports_complete() { " --complete" } else { "" };
+    println!("比对：bangfu compare import {} --kind {}{complete}", d.out.display(), kind.code());
     Ok(())
 }

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod check;
+pub mod compare;
 pub mod db;
 pub mod demo;
 pub mod export;
@@ -51,7 +52,7 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Demo(a) => demo::run(&ctx, a),
+        Command::Demo(a) => demo::run_cli(&ctx, a),
         Command::Import(c) => import::run(&ctx, c),
         Command::Export(c) => export::run(&ctx, c),
         Command::Region(c) => region::run(&ctx, c),
@@ -62,5 +63,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::User(c) => user::run(&ctx, c),
         Command::Audit(c) => audit::run(&ctx, c),
         Command::Check(a) => check::run(&ctx, a),
+        Command::Compare(c) => compare::run(&ctx, c),
     }
 }
