@@ -17,6 +17,10 @@ pub enum Capability {
     ViewAudit,
     /// Create users and grant roles.
     ManageUsers,
+    /// Run the data-quality rules (逻辑校验) over a region in scope, or over one household.
+    RunChecks,
+    /// Change rule settings and income lines for the user's jurisdiction (their scope prefix).
+    ManageRules,
 }
 
 use Capability::*;
@@ -109,12 +113,13 @@ impl Role {
 
     pub fn capabilities(self) -> &'static [Capability] {
         match self {
-            Role::Admin => &[ViewRegistry, EditRegistry, Import, Export, RevealProtected, ViewAudit, ManageUsers],
-            Role::CountyOffice => &[ViewRegistry, EditRegistry, Import, Export, RevealProtected, ViewAudit],
-            Role::TownshipStaff => &[ViewRegistry, EditRegistry, Import, Export, RevealProtected],
-            Role::VillageCadre | Role::FirstSecretary => &[ViewRegistry, EditRegistry, Export, RevealProtected],
+            Role::Admin => &[ViewRegistry, EditRegistry, Import, Export, RevealProtected, ViewAudit, ManageUsers, RunChecks, ManageRules],
+            Role::CountyOffice => &[ViewRegistry, EditRegistry, Import, Export, RevealProtected, ViewAudit, RunChecks, ManageRules],
+            Role::TownshipStaff => &[ViewRegistry, EditRegistry, Import, Export, RevealProtected, RunChecks],
+            Role::VillageCadre | Role::FirstSecretary => &[ViewRegistry, EditRegistry, Export, RevealProtected, RunChecks],
             Role::Helper | Role::SchoolStaff => &[ViewRegistry],
-            Role::EducationBureau | Role::DataOfficer => &[ViewRegistry, Import, Export],
+            Role::EducationBureau => &[ViewRegistry, Import, Export],
+            Role::DataOfficer => &[ViewRegistry, Import, Export, RunChecks, ManageRules],
             Role::Leader => &[ViewRegistry, Export, ViewAudit],
             Role::Inspector => &[ViewRegistry, ViewAudit],
         }
@@ -147,5 +152,18 @@ mod tests {
         }
         assert!(Role::Admin.can(ManageUsers));
         assert!(!Role::CountyOffice.can(ManageUsers));
+    }
+
+    #[test]
+    fn checks_are_run_by_registry_staff_and_rules_set_by_the_county_office() {
+        for r in [Role::Admin, Role::CountyOffice, Role::TownshipStaff, Role::VillageCadre, Role::FirstSecretary, Role::DataOfficer] {
+            assert!(r.can(RunChecks), "{r:?}");
+        }
+        for r in [Role::Helper, Role::SchoolStaff, Role::EducationBureau, Role::Leader, Role::Inspector] {
+            assert!(!r.can(RunChecks), "{r:?}");
+        }
+        for r in Role::ALL {
+            assert_eq!(r.can(ManageRules), matches!(r, Role::Admin | Role::CountyOffice | Role::DataOfficer), "{r:?}");
+        }
     }
 }

@@ -38,7 +38,7 @@ pub struct Me {
     pub user: MeUser,
     pub role: MeRole,
     pub scope: MeScope,
-    /// view_registry, edit_registry, import, export, reveal_protected, view_audit, manage_users.
+    /// view_registry, edit_registry, import, export, reveal_protected, view_audit, manage_users, run_checks, manage_rules.
     pub capabilities: Vec<String>,
     /// Whether the request was authenticated by an API token (else a session cookie).
     pub via_api_token: bool,
@@ -53,6 +53,8 @@ pub fn capability_code(c: Capability) -> &'static str {
         Capability::RevealProtected => "reveal_protected",
         Capability::ViewAudit => "view_audit",
         Capability::ManageUsers => "manage_users",
+        Capability::RunChecks => "run_checks",
+        Capability::ManageRules => "manage_rules",
     }
 }
 
