@@ -317,6 +317,11 @@ impl ListImport<'_> {
         let t = std::time::Instant::now();
         let list_id = self.list_id;
         let pattern = self.list.region.like_pattern();
+        if self.conn.backend() == Backend::Postgres && self.rows >= 10_000 {
+            // without statistics the planner takes the fresh rows for a handful and matches them one
+            // index probe at a time; with them it hashes (ANALYZE sees this transaction's own rows)
+            self.conn.batch("ANALYZE dept_list_row")?;
+        }
         // 1. the match, in one statement
         self.conn.execute(
             "UPDATE dept_list_row AS r SET member_id = m.id, household_id = m.household_id, region_code = m.region_code, \

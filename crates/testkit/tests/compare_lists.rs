@@ -787,3 +787,29 @@ fn the_command_line_writes_a_demo_list_compares_it_and_follows_the_orders() {
     assert!(code == 1 && err.contains("身份证号") && err.contains("“户名”"), "{code}: {err}");
     assert!(!ok(&["compare", "lists"]).contains("bad.csv"));
 }
+
+#[test]
+fn a_list_that_turns_unreadable_halfway_writes_nothing() {
+    for mut db in TestDb::all() {
+        let docs = registry(&mut db, 10, 23, |_| {});
+        // past the 64 KiB the encoding is guessed from, a line in GBK inside a UTF-8 file
+        let mut text = String::from("姓名,身份证号,备注\n");
+        text.push_str(&format!("{},{},{}\n", name(&docs, 0, 0), rid(&docs, 0, 0), "说明".repeat(30)));
+        for i in 0..1000 {
+            text.push_str(&format!("某人,{},{}\n", stranger(i), "说明".repeat(30)));
+        }
+        let mut bytes = text.into_bytes();
+        let line = format!("{},{},迁往广东\n", name(&docs, 1, 0), rid(&docs, 1, 0));
+        let (gbk, _, _) = encoding_rs::GBK.encode(&line);
+        bytes.extend_from_slice(&gbk);
+        let path = db.dir.path().join("半截.csv");
+        std::fs::write(&path, &bytes).unwrap();
+        let audits = bangfu_store::audit::count(&mut db.store.conn, None).unwrap();
+        let err = import_list(&mut db.store, &test_actor(), &request(&path, ListKind::MovedOut, false), &mut |_| {}).unwrap_err();
+        assert!(err.to_string().contains("未写入任何数据") && err.to_string().contains("第 1003 行"), "{}: {err}", db.name);
+        for t in ["dept_list", "dept_list_row", "work_order"] {
+            assert_eq!(count(&mut db.store.conn, &format!("SELECT COUNT(*) FROM {t}"), &[]), 0, "{}: {t}", db.name);
+        }
+        assert_eq!(bangfu_store::audit::count(&mut db.store.conn, None).unwrap(), audits, "{}", db.name);
+    }
+}
