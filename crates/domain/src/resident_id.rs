@@ -79,8 +79,8 @@ impl ResidentId {
             return Err(ResidentIdError::Region(String::from_utf8_lossy(&digits[..6]).into()));
         }
         let date_text = std::str::from_utf8(&digits[6..14]).unwrap_or_default();
-        let birth = NaiveDate::parse_from_str(date_text, "%Y%m%d")
-            .map_err(|_| ResidentIdError::BirthDate(date_text.to_string()))?;
+        let birth = yyyymmdd(&digits[6..14])
+            .ok_or_else(|| ResidentIdError::BirthDate(date_text.to_string()))?;
         if birth.year() < 1850 {
             return Err(ResidentIdError::BirthDate(date_text.to_string()));
         }
@@ -121,7 +121,7 @@ impl ResidentId {
     /// Birth date encoded in characters 7–14.
     pub fn birth_date(&self) -> NaiveDate {
         let s = &self.as_str()[6..14];
-        NaiveDate::parse_from_str(s, "%Y%m%d").unwrap_or_default()
+        yyyymmdd(s.as_bytes()).unwrap_or_default()
     }
 
     /// Sex encoded in the 17th character.
@@ -152,6 +152,15 @@ impl fmt::Debug for ResidentId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "ResidentId({})", self.masked())
     }
+}
+
+/// Eight ASCII digits as a date (the general formatter is slow when IDs are read by the million).
+fn yyyymmdd(b: &[u8]) -> Option<NaiveDate> {
+    if b.len() != 8 || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| b[r].iter().fold(0u32, |a, c| a * 10 + u32::from(c - b'0'));
+    NaiveDate::from_ymd_opt(n(0..4) as i32, n(4..6), n(6..8))
 }
 
 /// The check character for 17 body digits.

@@ -22,6 +22,11 @@ pub const TABLES: &[(&str, &str)] = &[
     ("app_user", "id"),
     ("role_grant", "id"),
     ("api_token", "id"),
+    ("quality_rule_setting", "rule_code, region_prefix"),
+    ("reference_line", "kind, region_prefix, year"),
+    ("quality_run", "id"),
+    ("quality_finding", "run_id, household_id, member_id, rule_code"),
+    ("quality_count", "run_id, region_code, rule_code"),
 ];
 
 /// Per table: rows copied.

@@ -107,7 +107,7 @@ impl Cell {
     pub fn date(&self) -> Option<NaiveDate> {
         match self {
             Cell::Date(d) => Some(*d),
-            Cell::Text(t) => NaiveDate::parse_from_str(t, "%Y-%m-%d").ok(),
+            Cell::Text(t) => iso_date(t).or_else(|| NaiveDate::parse_from_str(t, "%Y-%m-%d").ok()),
             _ => None,
         }
     }
@@ -346,13 +346,28 @@ fn bind_sqlite(st: &mut rusqlite::CachedStatement<'_>, params: &[P]) -> Result<(
     Ok(())
 }
 
+/// `YYYY-MM-DD` without the general formatter (dates are read by the million in rule runs).
+fn iso_date(t: &str) -> Option<NaiveDate> {
+    let b = t.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |acc, c| c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0')))
+    };
+    NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
+}
+
 fn sqlite_cell(v: rusqlite::types::ValueRef<'_>) -> Cell {
     use rusqlite::types::ValueRef;
     match v {
         ValueRef::Null => Cell::Null,
         ValueRef::Integer(i) => Cell::Int(i),
         ValueRef::Real(f) => Cell::Real(f),
-        ValueRef::Text(t) => Cell::Text(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Text(t) => Cell::Text(match std::str::from_utf8(t) {
+            Ok(s) => s.to_owned(),
+            Err(_) => String::from_utf8_lossy(t).into_owned(),
+        }),
         ValueRef::Blob(b) => Cell::Bytes(b.to_vec()),
     }
 }

@@ -35,6 +35,15 @@ fn rich_source(db: &mut TestDb) {
     let uid = bangfu_store::users::create_user(conn, &test_actor(), "copier", "复制测试", &hash, false).unwrap();
     let gid = bangfu_store::users::grant(conn, &test_actor(), uid, bangfu_domain::Role::CountyOffice, "431099000000").unwrap();
     bangfu_store::users::create_api_token(conn, &test_actor(), uid, gid, "copy", 30).unwrap();
+    // data quality: a county's setting and line, and a run with a finding
+    use bangfu_domain::quality::{lines::LineKind, Rule, RuleOverride};
+    use bangfu_store::quality;
+    let o = RuleOverride { rule: Rule::RoadDistanceRange, region_prefix: "431099".into(), enabled: None, params: vec![("max".into(), "6".into())] };
+    quality::save_setting(conn, &test_actor(), &o, Some("测试")).unwrap();
+    quality::save_line(conn, &test_actor(), &quality::StoredLine { kind: LineKind::Monitoring, region_prefix: "431099".into(), year: 2025, amount_fen: 700_000, basis: None }).unwrap();
+    conn.execute("UPDATE household SET distance_to_road = 900 WHERE household_no = ?", &[bangfu_store::P::Text(&no(&docs[0]))]).unwrap();
+    let req = quality::RunRequest { scope: &all_scope(), region: None, today: today() };
+    quality::run(conn, &db.store.keys, &test_actor(), &req, &mut |_, _| {}).unwrap();
     for (table, n) in table_counts(&mut db.store.conn) {
         assert!(n > 0, "{}: fixture has rows in {table}", db.name);
     }

@@ -190,7 +190,7 @@ fn run_rules(ctx: &Ctx, a: RunArgs) -> Result<()> {
     let region = a.region.as_deref().map(RegionCode::parse).transpose().context("--region 不是有效的区划代码")?;
     let bar = crate::progress::spinner("校验");
     let req = RunRequest { scope: &ctx.scope, region: region.as_ref(), today };
-    let summary = quality::run(&mut store.conn, &store.keys, &actor, &req, &mut |done, _| bar.set_position(done))?;
+    let summary = quality::run_parallel(&mut store.conn, &store.url, &store.keys, &actor, &req, &mut |done, _| bar.set_position(done))?;
     bar.finish_and_clear();
     let detail = quality::run_detail(&mut store.conn, &ctx.scope, summary.id, None)?;
     if a.json {

@@ -10,6 +10,6 @@ mod scan;
 mod settings;
 
 pub use one::check_household;
-pub use report::{FindingFilter, FindingRow, FindingState, RegionCount, RuleCount, RunDetail, findings, run_detail, runs, work_list};
-pub use run::{RunRequest, RunSummary, run};
+pub use report::{FindingFilter, FindingRow, FindingState, RegionCount, RuleCount, RunDetail, findings, latest_errors, latest_for_household, run_detail, runs, work_list};
+pub use run::{RunRequest, RunSummary, run, run_parallel};
 pub use settings::{RuleSettings, StoredLine, StoredSetting, delete_setting, lines, save_line, save_setting, settings, stored_settings};

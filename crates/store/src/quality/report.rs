@@ -309,3 +309,44 @@ pub fn work_list(conn: &mut Conn, scope: &RegionScope, run_id: i64, region: Opti
     let filter = FindingFilter { region: region.map(str::to_string), ..FindingFilter::default() };
     Ok(findings(conn, scope, run_id, &filter, 0, i64::MAX / 2)?.0)
 }
+
+/// The newest finished run that covers a household in scope — a region run over its village or a
+/// check of that household (after an edit) — with the household's findings in it (new and open).
+/// `None` when the household is not in scope or was never checked.
+pub fn latest_for_household(conn: &mut Conn, scope: &RegionScope, household_id: i64) -> Result<Option<(RunSummary, Vec<FindingRow>)>> {
+    let Some(h) = conn.query_opt("SELECT region_code FROM household WHERE id = ? AND region_code LIKE ?", &[P::Int(household_id), P::Text(&scope.like_pattern())])? else {
+        return Ok(None);
+    };
+    let region = h[0].string();
+    let row = conn.query_opt(
+        &format!(
+            "SELECT {RUN_COLUMNS} FROM quality_run WHERE status = 'done' AND (household_id = ? OR (household_id IS NULL AND CAST(? AS TEXT) LIKE scope_prefix || '%')) \
+             ORDER BY id DESC LIMIT 1"
+        ),
+        &[P::Int(household_id), P::Text(&region)],
+    )?;
+    let Some(run) = row.map(|r| run_from_row(&r)) else { return Ok(None) };
+    let filter = FindingFilter { household_id: Some(household_id), ..FindingFilter::default() };
+    let (rows, _) = findings(conn, scope, run.id, &filter, 0, 1000)?;
+    Ok(Some((run, rows)))
+}
+
+/// The newest finished region run covering the whole scope, with its errors inside the scope (for
+/// the dashboard): one small query on the runs, one indexed count when the run is wider than the scope.
+pub fn latest_errors(conn: &mut Conn, scope: &RegionScope) -> Result<Option<(RunSummary, i64)>> {
+    let p = scope.prefix();
+    let row = conn.query_opt(
+        &format!("SELECT {RUN_COLUMNS} FROM quality_run WHERE status = 'done' AND household_id IS NULL AND CAST(? AS TEXT) LIKE scope_prefix || '%' ORDER BY id DESC LIMIT 1"),
+        &[P::Text(p)],
+    )?;
+    let Some(run) = row.map(|r| run_from_row(&r)) else { return Ok(None) };
+    let errors = if run.scope_prefix.len() < p.len() {
+        conn.query_int(
+            "SELECT COUNT(*) FROM quality_finding WHERE run_id = ? AND region_code LIKE ? AND severity = 'error'",
+            &[P::Int(run.id), P::Text(&scope.like_pattern())],
+        )?
+    } else {
+        run.errors
+    };
+    Ok(Some((run, errors)))
+}

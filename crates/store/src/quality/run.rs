@@ -6,7 +6,7 @@ use super::scan::{Scanned, ids_in_scope, read_block};
 use super::settings::{RuleSettings, settings};
 use crate::audit::{self, Actor, Entry};
 use crate::bulk;
-use crate::db::{Cell, Conn, P};
+use crate::db::{Cell, Conn, DbUrl, P};
 use crate::error::{Result, StoreError};
 use crate::keyring::Keyring;
 use bangfu_domain::quality::{CheckContext, Requires, Rule, Severity, evaluate};
@@ -130,6 +130,15 @@ fn rules_in_force(settings: &mut RuleSettings, prefix: &str) -> i64 {
 /// Runs every rule over the region; findings, counts and the comparison with the previous run are
 /// stored. `progress(done, total)` is called after each block of households.
 pub fn run(conn: &mut Conn, keys: &Keyring, actor: &Actor, req: &RunRequest<'_>, progress: &mut dyn FnMut(u64, u64)) -> Result<RunSummary> {
+    run_with(conn, None, keys, actor, req, progress)
+}
+
+/// Like [`run`], reading and checking on two extra connections to `url` at once (both cores busy).
+pub fn run_parallel(conn: &mut Conn, url: &DbUrl, keys: &Keyring, actor: &Actor, req: &RunRequest<'_>, progress: &mut dyn FnMut(u64, u64)) -> Result<RunSummary> {
+    run_with(conn, Some(url), keys, actor, req, progress)
+}
+
+fn run_with(conn: &mut Conn, url: Option<&DbUrl>, keys: &Keyring, actor: &Actor, req: &RunRequest<'_>, progress: &mut dyn FnMut(u64, u64)) -> Result<RunSummary> {
     let started = Instant::now();
     let prefix = run_prefix(req.scope, req.region)?;
     let mut settings = settings(conn)?;
@@ -146,7 +155,7 @@ pub fn run(conn: &mut Conn, keys: &Keyring, actor: &Actor, req: &RunRequest<'_>,
         &[P::Int(run_id), P::Text(&prefix), P::Text(&actor.name), P::Text(&crate::now_utc()), previous.map(P::Int).unwrap_or(P::Null)],
     )?;
     conn.commit()?;
-    match execute(conn, keys, run_id, &prefix, previous, &mut settings, req.today, progress) {
+    match execute(conn, url, keys, run_id, &prefix, previous, &mut settings, req.today, progress) {
         Ok((households, members)) => finish(conn, actor, run_id, &prefix, previous, &mut settings, households, members, started),
         Err(e) => {
             let _ = conn.rollback();
@@ -166,6 +175,7 @@ const BLOCK: usize = 2000;
 #[allow(clippy::too_many_arguments)]
 fn execute(
     conn: &mut Conn,
+    url: Option<&DbUrl>,
     keys: &Keyring,
     run_id: i64,
     prefix: &str,
@@ -175,21 +185,11 @@ fn execute(
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<(i64, i64)> {
     let ids = ids_in_scope(conn, prefix)?;
-    let total = ids.len() as u64;
-    let (mut households, mut members) = (0i64, 0i64);
     let mut rows: Vec<Vec<Cell>> = Vec::new();
-    for block in ids.chunks(BLOCK) {
-        let scanned = read_block(conn, keys, prefix, block)?;
-        for h in &scanned {
-            households += 1;
-            members += h.doc.members.len() as i64;
-            check_scanned(run_id, h, settings, today, &mut rows);
-        }
-        if rows.len() >= 5000 {
-            write(conn, &std::mem::take(&mut rows))?;
-        }
-        progress(households as u64, total);
-    }
+    let (households, members) = match url {
+        Some(url) => check_parallel(conn, url, keys, run_id, prefix, &ids, settings, today, progress, &mut rows)?,
+        None => check_pipelined(conn, keys, run_id, prefix, &ids, settings, today, progress, &mut rows)?,
+    };
     cross::duplicate_ids(conn, run_id, prefix, settings, &mut rows)?;
     cross::shared_phones(conn, run_id, prefix, settings, &mut rows)?;
     cross::orphan_members(conn, run_id, prefix, settings, &mut rows)?;
@@ -204,6 +204,144 @@ fn execute(
     }
     count(conn, run_id, prefix, previous)?;
     conn.commit()?;
+    Ok((households, members))
+}
+
+/// Two reader threads, each with its own connection, take blocks in turn, read and check them;
+/// this thread writes the finding rows they send back.
+#[allow(clippy::too_many_arguments)]
+fn check_parallel(
+    conn: &mut Conn,
+    url: &DbUrl,
+    keys: &Keyring,
+    run_id: i64,
+    prefix: &str,
+    ids: &[i64],
+    settings: &mut RuleSettings,
+    today: NaiveDate,
+    progress: &mut dyn FnMut(u64, u64),
+    rows: &mut Vec<Vec<Cell>>,
+) -> Result<(i64, i64)> {
+    const READERS: usize = 2;
+    let blocks: Vec<&[i64]> = ids.chunks(BLOCK).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let total = ids.len() as u64;
+    let (mut households, mut members) = (0i64, 0i64);
+    let mut readers = Vec::with_capacity(READERS);
+    for _ in 0..READERS {
+        readers.push(Conn::open(url)?);
+    }
+    std::thread::scope(|s| -> Result<()> {
+        let (tx, rx) = std::sync::mpsc::channel::<Result<(i64, i64, Vec<Vec<Cell>>)>>();
+        for mut reader in readers {
+            let (tx, blocks, next) = (tx.clone(), &blocks, &next);
+            let mut mine = settings.clone();
+            s.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(block) = blocks.get(i) else { break };
+                    let result = read_block(&mut reader, keys, prefix, block).map(|scanned| {
+                        let mut out = Vec::new();
+                        for h in &scanned {
+                            check_scanned(run_id, h, &mut mine, today, &mut out);
+                        }
+                        (scanned.len() as i64, scanned.iter().map(|h| h.doc.members.len() as i64).sum(), out)
+                    });
+                    let failed = result.is_err();
+                    if tx.send(result).is_err() || failed {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        for done in rx {
+            let (h, m, mut r) = done?;
+            households += h;
+            members += m;
+            rows.append(&mut r);
+            progress(households as u64, total);
+            if rows.len() >= 5000 {
+                write(conn, &std::mem::take(rows))?;
+            }
+        }
+        Ok(())
+    })?;
+    Ok((households, members))
+}
+
+/// One connection: this thread reads, a second thread checks.
+#[allow(clippy::too_many_arguments)]
+fn check_pipelined(
+    conn: &mut Conn,
+    keys: &Keyring,
+    run_id: i64,
+    prefix: &str,
+    ids: &[i64],
+    settings: &mut RuleSettings,
+    today: NaiveDate,
+    progress: &mut dyn FnMut(u64, u64),
+    rows: &mut Vec<Vec<Cell>>,
+) -> Result<(i64, i64)> {
+    let total = ids.len() as u64;
+    // Reading (this thread) and checking (a second thread) overlap: blocks go one way, finding
+    // rows come back and are written between reads, on this thread's connection.
+    let (mut households, mut members) = (0i64, 0i64);
+    let checking: &mut RuleSettings = &mut *settings;
+    std::thread::scope(|s| -> Result<()> {
+        let (block_tx, block_rx) = std::sync::mpsc::sync_channel::<Vec<Scanned>>(2);
+        let (rows_tx, rows_rx) = std::sync::mpsc::channel::<(i64, i64, Vec<Vec<Cell>>)>();
+        let checker = s.spawn(move || {
+            for block in block_rx {
+                let mut out = Vec::new();
+                let m: i64 = block.iter().map(|h| h.doc.members.len() as i64).sum();
+                for h in &block {
+                    check_scanned(run_id, h, checking, today, &mut out);
+                }
+                if rows_tx.send((block.len() as i64, m, out)).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut take = |rows: &mut Vec<Vec<Cell>>, (h, m, mut r): (i64, i64, Vec<Vec<Cell>>)| {
+            households += h;
+            members += m;
+            rows.append(&mut r);
+            progress(households as u64, total);
+        };
+        let mut failed = None;
+        for block in ids.chunks(BLOCK) {
+            match read_block(conn, keys, prefix, block) {
+                Ok(scanned) => {
+                    if block_tx.send(scanned).is_err() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+            while let Ok(done) = rows_rx.try_recv() {
+                take(rows, done);
+            }
+            if rows.len() >= 5000 {
+                if let Err(e) = write(conn, &std::mem::take(rows)) {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        drop(block_tx);
+        for done in rows_rx {
+            take(rows, done);
+        }
+        let _ = checker.join();
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    })?;
     Ok((households, members))
 }
 

@@ -29,6 +29,15 @@ fn placeholder_id() -> ResidentId {
     ResidentId::from_body("11000019000101000").expect("a valid body")
 }
 
+/// A stored cell as a value, moving text instead of copying it.
+fn take_value(kind: bangfu_domain::Kind, cell: &mut crate::db::Cell, keys: &Keyring) -> Result<Value> {
+    use bangfu_domain::Kind;
+    match (kind, cell) {
+        (Kind::Text | Kind::Region | Kind::IdNumber, crate::db::Cell::Text(t)) => Ok(Value::Text(std::mem::take(t))),
+        (kind, cell) => from_cell(kind, cell, keys),
+    }
+}
+
 /// The ids of active households in scope (`prefix` of region codes), ascending.
 pub fn ids_in_scope(conn: &mut Conn, prefix: &str) -> Result<Vec<i64>> {
     let pattern = format!("{prefix}%");
@@ -46,14 +55,14 @@ pub fn read_block(conn: &mut Conn, keys: &Keyring, prefix: &str, ids: &[i64]) ->
         "SELECT id, region_code, {} FROM household WHERE id BETWEEN ? AND ? AND region_code LIKE ? AND status = 'active' ORDER BY id",
         household_column_list()
     );
-    for row in conn.query(&sql, &[P::Int(lo), P::Int(hi), P::Text(&pattern)])? {
+    for mut row in conn.query(&sql, &[P::Int(lo), P::Int(hi), P::Text(&pattern)])? {
         let id = row[0].int().unwrap_or_default();
         let region_code = row[1].string();
         let mut doc = HouseholdDoc { values: vec![Value::Null; HOUSEHOLD_FIELD_COUNT], members: Vec::new(), incomes: Vec::new() };
         doc.set(HF::RegionCode, Value::Text(region_code.clone()));
         let mut unreadable = None;
         for (i, f) in household_columns().iter().enumerate() {
-            match from_cell(f.def().kind, &row[2 + i], keys) {
+            match take_value(f.def().kind, &mut row[2 + i], keys) {
                 Ok(v) => doc.set(*f, v),
                 Err(e) => unreadable = Some(format!("{}：{}", f.def().label, e)),
             }
@@ -65,12 +74,12 @@ pub fn read_block(conn: &mut Conn, keys: &Keyring, prefix: &str, ids: &[i64]) ->
         "SELECT household_id, id, resident_id, {} FROM member WHERE household_id BETWEEN ? AND ? AND status = 'active' ORDER BY household_id, seq, id",
         member_column_list()
     );
-    for row in conn.query(&sql, &[P::Int(lo), P::Int(hi)])? {
+    for mut row in conn.query(&sql, &[P::Int(lo), P::Int(hi)])? {
         let Some(&at) = row[0].int().and_then(|h| index.get(&h)) else { continue };
         let h = &mut out[at];
         let mut values = vec![Value::Null; MEMBER_FIELD_COUNT];
         for (i, f) in member_columns().iter().enumerate() {
-            match from_cell(f.def().kind, &row[3 + i], keys) {
+            match take_value(f.def().kind, &mut row[3 + i], keys) {
                 Ok(v) => values[*f as usize] = v,
                 Err(e) => h.unreadable = Some(format!("成员{}：{}", f.def().label, e)),
             }

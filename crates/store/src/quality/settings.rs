@@ -170,6 +170,7 @@ fn finish(conn: &mut Conn, result: Result<()>) -> Result<()> {
 }
 
 /// All settings and lines, resolved per village on demand and cached.
+#[derive(Clone)]
 pub struct RuleSettings {
     overrides: Vec<RuleOverride>,
     lines: Vec<StoredLine>,
