@@ -5,10 +5,11 @@
   for (var i = 0; i < sel.length; i++) {
     sel[i].addEventListener('change', function () { this.form.submit(); });
   }
-  // import progress: poll the job's status and update the page
+  // job progress (imports, data-quality runs): poll the job's status and update the page
   var job = document.getElementById('job');
   if (job) {
     var url = job.getAttribute('data-status-url');
+    var countField = job.getAttribute('data-count-field') || 'rows_read';
     var tick = function () {
       var x = new XMLHttpRequest();
       x.open('GET', url);
@@ -16,7 +17,7 @@
       x.onload = function () {
         if (x.status !== 200) { return; }
         var s = JSON.parse(x.responseText);
-        document.getElementById('job-rows').textContent = s.rows_read;
+        document.getElementById('job-rows').textContent = s[countField];
         document.getElementById('job-message').textContent = s.message;
         if (s.state === 'done' || s.state === 'failed') { window.location.reload(); }
         else { setTimeout(tick, 700); }

@@ -1,4 +1,5 @@
-//! Import jobs started from the browser: progress while they run, the result and error report after.
+//! Background jobs started from the browser: imports (progress while they run, the result and error
+//! report after) and data-quality runs (households checked so far, then the run to look at).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -30,31 +31,88 @@ pub struct JobStatus {
     pub finished_at: Option<String>,
 }
 
-/// All jobs of this server process (kept for the life of the process; results are also in the audit trail).
-#[derive(Default)]
-pub struct Jobs {
-    inner: Mutex<HashMap<String, JobStatus>>,
+/// A data-quality run started from the browser or the API.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct QualityJob {
+    pub id: String,
+    pub user_id: i64,
+    /// The region-code prefix checked ("" = the whole installation).
+    pub region: String,
+    pub region_name: String,
+    /// queued | running | done | failed
+    pub state: String,
+    pub households_checked: u64,
+    pub households_total: u64,
+    /// Progress or result, in Chinese.
+    pub message: String,
+    /// The run to look at (`/quality/runs/{run_id}`, `/api/v1/quality/runs/{run_id}`) once done.
+    pub run_id: Option<i64>,
+    pub started_at: String,
+    pub finished_at: Option<String>,
 }
 
-impl Jobs {
-    pub fn insert(&self, s: JobStatus) {
+/// What the job registry needs to know of a job.
+pub trait Job: Clone {
+    fn id(&self) -> &str;
+    fn user_id(&self) -> i64;
+    fn started_at(&self) -> &str;
+}
+
+impl Job for JobStatus {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn user_id(&self) -> i64 {
+        self.user_id
+    }
+    fn started_at(&self) -> &str {
+        &self.started_at
+    }
+}
+
+impl Job for QualityJob {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn user_id(&self) -> i64 {
+        self.user_id
+    }
+    fn started_at(&self) -> &str {
+        &self.started_at
+    }
+}
+
+/// All jobs of one kind in this server process (kept for the life of the process; results are
+/// also in the audit trail).
+pub struct Jobs<T = JobStatus> {
+    inner: Mutex<HashMap<String, T>>,
+}
+
+impl<T> Default for Jobs<T> {
+    fn default() -> Self {
+        Jobs { inner: Mutex::new(HashMap::new()) }
+    }
+}
+
+impl<T: Job> Jobs<T> {
+    pub fn insert(&self, s: T) {
         if let Ok(mut m) = self.inner.lock() {
-            m.insert(s.id.clone(), s);
+            m.insert(s.id().to_string(), s);
         }
     }
-    pub fn update(&self, id: &str, f: impl FnOnce(&mut JobStatus)) {
+    pub fn update(&self, id: &str, f: impl FnOnce(&mut T)) {
         if let Ok(mut m) = self.inner.lock() {
             if let Some(s) = m.get_mut(id) {
                 f(s);
             }
         }
     }
-    pub fn get(&self, id: &str) -> Option<JobStatus> {
+    pub fn get(&self, id: &str) -> Option<T> {
         self.inner.lock().ok().and_then(|m| m.get(id).cloned())
     }
-    pub fn of_user(&self, user_id: i64) -> Vec<JobStatus> {
-        let mut v: Vec<JobStatus> = self.inner.lock().map(|m| m.values().filter(|s| s.user_id == user_id).cloned().collect()).unwrap_or_default();
-        v.sort_by(|a, b| b.started_at.cmp(&a.started_at));
+    pub fn of_user(&self, user_id: i64) -> Vec<T> {
+        let mut v: Vec<T> = self.inner.lock().map(|m| m.values().filter(|s| s.user_id() == user_id).cloned().collect()).unwrap_or_default();
+        v.sort_by(|a, b| b.started_at().cmp(a.started_at()));
         v
     }
 }

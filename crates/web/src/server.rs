@@ -28,9 +28,11 @@ pub async fn state(config: ServeConfig) -> Result<AppState, String> {
         db,
         config: Arc::new(config),
         jobs: Arc::new(Jobs::default()),
+        quality_jobs: Arc::new(Jobs::default()),
         regions,
         counts: Arc::new(crate::cache::Cache::new(10_000)),
         dashboards: Arc::new(crate::cache::Cache::new(1_000)),
+        quality_latest: Arc::new(crate::cache::Cache::new(1_000)),
     })
 }
 

@@ -1,7 +1,7 @@
-//! What every handler shares: the database pool, the settings and the running import jobs.
+//! What every handler shares: the database pool, the settings and the running background jobs.
 
 use crate::config::ServeConfig;
-use crate::jobs::Jobs;
+use crate::jobs::{Jobs, QualityJob};
 use crate::pool::Db;
 use std::sync::Arc;
 
@@ -10,11 +10,15 @@ pub struct AppState {
     pub db: Arc<Db>,
     pub config: Arc<ServeConfig>,
     pub jobs: Arc<Jobs>,
+    /// Data-quality runs started from the browser or the API.
+    pub quality_jobs: Arc<Jobs<QualityJob>>,
     pub regions: Arc<crate::regions::SharedNames>,
     /// List totals by (scope, filter), until the data changes.
     pub counts: Arc<crate::cache::Cache<i64>>,
     /// Dashboards by scope, until the data changes.
     pub dashboards: Arc<crate::cache::Cache<bangfu_store::registry::dashboard::Dashboard>>,
+    /// The newest region run covering a scope and its errors there (run id, errors), until the data changes.
+    pub quality_latest: Arc<crate::cache::Cache<Option<(i64, i64)>>>,
 }
 
 impl AppState {

@@ -55,6 +55,8 @@ pub struct Nav {
     pub can_edit: bool,
     pub can_export: bool,
     pub can_reveal: bool,
+    pub can_run_checks: bool,
+    pub can_manage_rules: bool,
     /// Which menu entry is current.
     pub current: &'static str,
 }
@@ -78,6 +80,8 @@ impl Nav {
             can_edit: p.can(Capability::EditRegistry),
             can_export: p.can(Capability::Export),
             can_reveal: p.can(Capability::RevealProtected),
+            can_run_checks: p.can(Capability::RunChecks),
+            can_manage_rules: p.can(Capability::ManageRules),
             current,
         }
     }

@@ -58,16 +58,29 @@ pub async fn show(State(state): State<AppState>, p: Principal) -> AppResult<Resp
     let line = state.income_line_fen();
     let params = DashboardParams { income_edges: INCOME_EDGES_YUAN.iter().map(|y| y * 100).collect(), income_line: line, recent: 12 };
     let cache = state.dashboards.clone();
-    let d = state
+    let quality_cache = state.quality_latest.clone();
+    let (d, quality) = state
         .db
         .run(move |c, _| {
             // the whole county's dashboard takes a second on a million members: computed once per data version
             let version = bangfu_store::audit::latest_id(c)?;
             let key = format!("{}|{params:?}", scope.prefix());
-            Ok(match cache.get(&key, version) {
+            let d = match cache.get(&key, version) {
                 Some(d) => d,
                 None => cache.put(key, version, dashboard::dashboard(c, &scope, &params)?),
-            })
+            };
+            // errors of the newest run covering the scope (a run writes the audit trail, so the version moves)
+            let quality = match quality_cache.get(scope.prefix(), version) {
+                Some(q) => *q,
+                None => match bangfu_store::quality::latest_errors(c, &scope) {
+                    Ok(q) => *quality_cache.put(scope.prefix().to_string(), version, q.map(|(run, errors)| (run.id, errors))),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "quality stat unavailable");
+                        None
+                    }
+                },
+            };
+            Ok((d, quality))
         })
         .await?;
     let names = state.names();
@@ -81,6 +94,10 @@ pub async fn show(State(state): State<AppState>, p: Principal) -> AppResult<Resp
     if let Some(i) = &d.income {
         stats.push(Stat { label: format!("人均纯收入低于 {} 元户数", state.config.income_line_yuan), value: thousands(i.below_line), href: "/households?income_below=1".into() });
     }
+    stats.push(match quality {
+        Some((run, errors)) => Stat { label: "数据质量错误（最近一次检查）".into(), value: thousands(errors), href: format!("/quality/runs/{run}") },
+        None => Stat { label: "数据质量（尚未检查）".into(), value: "—".into(), href: "/quality".into() },
+    });
     let mut charts = Vec::new();
     let type_slices: Vec<Slice> = d
         .by_household_type

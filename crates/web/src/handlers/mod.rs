@@ -8,6 +8,7 @@ pub mod edit;
 pub mod health;
 pub mod households;
 pub mod login;
+pub mod quality;
 pub mod transfer;
 
 use askama::Template;

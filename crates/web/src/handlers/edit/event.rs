@@ -122,7 +122,11 @@ pub async fn create(State(state): State<AppState>, p: Principal, Path(id): Path<
         let (scope, actor) = (p.scope(), p.actor());
         let outcome = state.db.run(move |c, keys| edit::record_event(c, keys, &actor, &scope, id, version, &input, today).map_err(store_error)).await?;
         match outcome {
-            SaveOutcome::Saved { .. } | SaveOutcome::Unchanged { .. } => return Ok(saved(id)),
+            SaveOutcome::Saved { .. } => {
+                crate::handlers::quality::household::after_save(&state, &p, &[id]).await;
+                return Ok(saved(id));
+            }
+            SaveOutcome::Unchanged { .. } => return Ok(saved(id)),
             SaveOutcome::Conflict { current, changes } => return Ok(conflict(&p, &state, &current, &changes, format!("/households/{id}/events/new"), form::carried(&pairs))),
             SaveOutcome::Refused(r) => extra.push(Problem { label: "整体".into(), message: r.message }),
         }

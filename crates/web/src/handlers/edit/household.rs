@@ -124,7 +124,11 @@ pub async fn save(State(state): State<AppState>, p: Principal, Path(id): Path<i6
     if errors.is_empty() {
         let outcome = state.db.run(move |c, keys| edit::save_household(c, keys, &actor, &scope, id, version, &merged, today).map_err(store_error)).await?;
         match outcome {
-            SaveOutcome::Saved { .. } | SaveOutcome::Unchanged { .. } => return Ok(saved(id)),
+            SaveOutcome::Saved { .. } => {
+                crate::handlers::quality::household::after_save(&state, &p, &[id]).await;
+                return Ok(saved(id));
+            }
+            SaveOutcome::Unchanged { .. } => return Ok(saved(id)),
             SaveOutcome::Conflict { current, changes } => return Ok(conflict(&p, &state, &current, &changes, format!("/households/{id}/edit"), form::carried(&pairs))),
             SaveOutcome::Refused(r) => place(r.field, r.message, &fields, &mut errors, &mut extra),
         }
@@ -198,7 +202,10 @@ pub async fn create(State(state): State<AppState>, p: Principal, Form(pairs): Fo
         doc.members.push(head);
         let outcome = state.db.run(move |c, keys| edit::create_household(c, keys, &actor, &scope, &doc, today).map_err(store_error)).await?;
         match outcome {
-            SaveOutcome::Saved { id, .. } => return Ok(saved(id)),
+            SaveOutcome::Saved { id, .. } => {
+                crate::handlers::quality::household::after_save(&state, &p, &[id]).await;
+                return Ok(saved(id));
+            }
             SaveOutcome::Refused(r) => {
                 let present: Vec<FieldRef> = fields.iter().chain(&head_fields).copied().chain([FieldRef::Household(HF::RegionCode)]).collect();
                 place(r.field, r.message, &present, &mut errors, &mut extra)

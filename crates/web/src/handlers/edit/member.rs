@@ -184,7 +184,11 @@ async fn submit(State(state): State<AppState>, p: Principal, id: i64, mid: i64, 
             })
             .await?;
         match outcome {
-            SaveOutcome::Saved { .. } | SaveOutcome::Unchanged { .. } => return Ok(saved(id)),
+            SaveOutcome::Saved { .. } => {
+                crate::handlers::quality::household::after_save(&state, &p, &[id]).await;
+                return Ok(saved(id));
+            }
+            SaveOutcome::Unchanged { .. } => return Ok(saved(id)),
             SaveOutcome::Conflict { current, changes } => {
                 let action = if mid == 0 { format!("/households/{id}/members/new") } else { format!("/households/{id}/members/{mid}/edit") };
                 return Ok(conflict(&p, &state, &current, &changes, action, form::carried(&pairs)));

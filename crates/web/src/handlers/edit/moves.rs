@@ -59,7 +59,11 @@ pub async fn submit(State(state): State<AppState>, p: Principal, Path((id, mid))
             })
             .await?;
         match done {
-            Ok(target) => return Ok(saved(target)),
+            Ok(target) => {
+                // both households changed: the one left and the one joined
+                crate::handlers::quality::household::after_save(&state, &p, &[id, target]).await;
+                return Ok(saved(target));
+            }
             Err(m) => m,
         }
     };

@@ -79,6 +79,10 @@ struct HouseholdPage {
     events: Vec<EventView>,
     history: Vec<AuditView>,
     printed_on: String,
+    /// The household's findings in the newest run covering it (数据质量).
+    quality: crate::handlers::quality::household::QualitySection,
+    /// Just checked on request ("立即检查").
+    checked: bool,
 }
 
 const SECTIONS: &[(&str, &[HF])] = &[
@@ -144,7 +148,7 @@ fn member_view(id: i64, m: &bangfu_domain::registry::MemberRecord, reveal: bool)
     }
 }
 
-async fn page(state: &AppState, p: &Principal, id: i64, reveal: bool, saved: bool) -> AppResult<Response> {
+async fn page(state: &AppState, p: &Principal, id: i64, reveal: bool, saved: bool, checked: bool) -> AppResult<Response> {
     p.require(Capability::ViewRegistry)?;
     let scope: RegionScope = p.scope();
     let loaded = state
@@ -153,10 +157,11 @@ async fn page(state: &AppState, p: &Principal, id: i64, reveal: bool, saved: boo
             let Some(h) = read::get(c, keys, &scope, id)? else { return Ok(None) };
             let events = query::events_of(c, &scope, id)?;
             let history = audit::history(c, "household", &id.to_string(), 200)?;
-            Ok(Some((h, events, history)))
+            let quality = crate::handlers::quality::household::latest(c, &scope, id);
+            Ok(Some((h, events, history, quality)))
         })
         .await?;
-    let Some((h, events, history)) = loaded else { return Err(AppError::NotFound) };
+    let Some((h, events, history, quality)) = loaded else { return Err(AppError::NotFound) };
     let names = state.names();
     let doc = &h.doc;
     let sections = SECTIONS
@@ -202,6 +207,8 @@ async fn page(state: &AppState, p: &Principal, id: i64, reveal: bool, saved: boo
             .map(|a| AuditView { at: a.at.replace('T', " ").chars().take(19).collect(), actor: a.actor, action: audit_action_label(&a.action).to_string(), summary: a.after_value.unwrap_or_default().chars().take(300).collect() })
             .collect(),
         printed_on: chrono::Local::now().format("%Y年%m月%d日").to_string(),
+        quality: crate::handlers::quality::household::QualitySection::new(quality),
+        checked,
     };
     Ok(render(&page))
 }
@@ -226,10 +233,12 @@ pub fn audit_action_label(action: &str) -> &str {
 pub struct ShowQuery {
     #[serde(default)]
     saved: Option<String>,
+    #[serde(default)]
+    checked: Option<String>,
 }
 
 pub async fn show(State(state): State<AppState>, p: Principal, Path(id): Path<i64>, axum::extract::Query(q): axum::extract::Query<ShowQuery>) -> AppResult<Response> {
-    page(&state, &p, id, false, q.saved.is_some()).await
+    page(&state, &p, id, false, q.saved.is_some(), q.checked.is_some()).await
 }
 
 #[derive(serde::Deserialize)]
@@ -259,5 +268,5 @@ pub async fn reveal(State(state): State<AppState>, p: Principal, Path(id): Path<
     if !found {
         return Err(AppError::NotFound);
     }
-    page(&state, &p, id, true, false).await
+    page(&state, &p, id, true, false, false).await
 }
