@@ -36,7 +36,19 @@ fn the_document_names_both_ways_to_authenticate() {
     let schemes = &v["components"]["securitySchemes"];
     assert_eq!(schemes["cookie"]["in"], "cookie");
     assert_eq!(schemes["bearer"]["scheme"], "bearer");
-    for path in ["/api/v1/me", "/api/v1/households", "/api/v1/households/{id}", "/api/v1/search", "/api/v1/imports/{job}"] {
+    for path in [
+        "/api/v1/me",
+        "/api/v1/households",
+        "/api/v1/households/{id}",
+        "/api/v1/search",
+        "/api/v1/imports/{job}",
+        "/api/v1/quality/rules",
+        "/api/v1/quality/runs",
+        "/api/v1/quality/runs/{id}",
+        "/api/v1/quality/runs/{id}/findings",
+        "/api/v1/quality/jobs/{job}",
+        "/api/v1/households/{id}/check",
+    ] {
         assert!(v["paths"][path].is_object(), "{path} is documented");
     }
 }

@@ -40,6 +40,9 @@ pub struct HouseholdOut {
     pub fields: BTreeMap<String, Option<String>>,
     pub members: Vec<MemberOut>,
     pub incomes: Vec<IncomeOut>,
+    /// Only in the answer to a change (POST, PATCH): the data-quality check run right after saving.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check: Option<super::quality::HouseholdCheck>,
 }
 
 fn text(s: String) -> Option<String> {
@@ -90,5 +93,6 @@ pub fn household_out(h: &StoredHousehold, region_name: String, reveal: bool) -> 
         fields,
         members,
         incomes,
+        check: None,
     }
 }

@@ -141,16 +141,18 @@ fn not_found(e: StoreError) -> ApiError {
 }
 
 enum Done {
-    Saved(read::StoredHousehold),
+    /// Saved, with the check run after saving (None when nothing changed or the check could not run).
+    Saved(read::StoredHousehold, Option<super::quality::HouseholdCheck>),
     Conflict(i64),
     Refused(Refusal),
 }
 
 async fn answer(state: &AppState, done: Option<Done>, sent: i64, status: StatusCode) -> Result<Response, ApiError> {
     match done.ok_or(AppError::NotFound)? {
-        Done::Saved(h) => {
+        Done::Saved(h, check) => {
             let name = state.names().path(h.doc.get(HF::RegionCode).as_text().unwrap_or_default());
-            let out: HouseholdOut = household_out(&h, name, false);
+            let mut out: HouseholdOut = household_out(&h, name, false);
+            out.check = check;
             Ok((status, Json(out)).into_response())
         }
         Done::Conflict(current) => Err(ApiError(
@@ -201,9 +203,13 @@ pub async fn update(State(state): State<AppState>, ApiUser(p): ApiUser, headers:
     let done = match done {
         None => None,
         Some(Err(e)) => return Err(e),
-        Some(Ok(SaveOutcome::Saved { .. } | SaveOutcome::Unchanged { .. })) => {
+        Some(Ok(outcome @ (SaveOutcome::Saved { .. } | SaveOutcome::Unchanged { .. }))) => {
+            let check = match outcome {
+                SaveOutcome::Saved { .. } => super::quality::after_change(&state, &p, id).await,
+                _ => None,
+            };
             let scope = p.scope();
-            state.db.run(move |c, keys| Ok(read::get(c, keys, &scope, id)?)).await?.map(Done::Saved)
+            state.db.run(move |c, keys| Ok(read::get(c, keys, &scope, id)?)).await?.map(|h| Done::Saved(h, check))
         }
         Some(Ok(SaveOutcome::Conflict { current, .. })) => Some(Done::Conflict(current.version)),
         Some(Ok(SaveOutcome::Refused(r))) => Some(Done::Refused(r)),
@@ -249,12 +255,19 @@ pub async fn create(State(state): State<AppState>, ApiUser(p): ApiUser, headers:
         .db
         .run(move |c, keys| {
             Ok(match create_household(c, keys, &actor, &scope, &doc, today)? {
-                SaveOutcome::Saved { id, .. } => read::get(c, keys, &scope, id)?.map(Done::Saved),
+                SaveOutcome::Saved { id, .. } => read::get(c, keys, &scope, id)?.map(|h| Done::Saved(h, None)),
                 SaveOutcome::Refused(r) => Some(Done::Refused(r)),
                 SaveOutcome::Conflict { current, .. } => Some(Done::Conflict(current.version)),
-                SaveOutcome::Unchanged { id, .. } => read::get(c, keys, &scope, id)?.map(Done::Saved),
+                SaveOutcome::Unchanged { id, .. } => read::get(c, keys, &scope, id)?.map(|h| Done::Saved(h, None)),
             })
         })
         .await?;
+    let done = match done {
+        Some(Done::Saved(h, _)) => {
+            let check = super::quality::after_change(&state, &p, h.id).await;
+            Some(Done::Saved(h, check))
+        }
+        other => other,
+    };
     answer(&state, done, 0, StatusCode::CREATED).await
 }

@@ -7,12 +7,13 @@ pub mod households;
 pub mod imports;
 pub mod me;
 pub mod openapi;
+pub mod quality;
 pub mod search;
 
 use crate::error::{ApiError, AppError};
 use crate::state::AppState;
 use axum::Router;
-use axum::routing::{any, get};
+use axum::routing::{any, get, post};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -21,6 +22,12 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/households/{id}", get(households::get).patch(edit::update))
         .route("/api/v1/search", get(search::search))
         .route("/api/v1/imports/{job}", get(imports::status))
+        .route("/api/v1/households/{id}/check", post(quality::check))
+        .route("/api/v1/quality/rules", get(quality::rules))
+        .route("/api/v1/quality/runs", get(quality::runs).post(quality::start))
+        .route("/api/v1/quality/runs/{id}", get(quality::run))
+        .route("/api/v1/quality/runs/{id}/findings", get(quality::findings))
+        .route("/api/v1/quality/jobs/{job}", get(quality::job))
         .route("/api/v1/openapi.json", get(openapi::serve))
         .route("/api/v1/{*rest}", any(|| async { ApiError::from(AppError::NotFound) }))
 }

@@ -39,7 +39,7 @@ impl Modify for Security {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "bangfu API", version = "1", description = "帮扶户籍名册的 JSON 接口：按登录角色的管辖范围读取和修改户、成员与收入。"),
+    info(title = "bangfu API", version = "1", description = "帮扶户籍名册的 JSON 接口：按登录角色的管辖范围读取和修改户、成员与收入，运行数据质量检查（逻辑校验）并查看问题。"),
     paths(
         super::me::me,
         super::households::list,
@@ -48,6 +48,13 @@ impl Modify for Security {
         super::edit::update,
         super::search::search,
         super::imports::status,
+        super::quality::rules,
+        super::quality::start,
+        super::quality::job,
+        super::quality::runs,
+        super::quality::run,
+        super::quality::findings,
+        super::quality::check,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&Security),
@@ -55,6 +62,7 @@ impl Modify for Security {
         (name = "account", description = "The caller"),
         (name = "registry", description = "Households, members and incomes in the caller's scope"),
         (name = "imports", description = "Imports started from the browser"),
+        (name = "quality", description = "Data-quality rules (逻辑校验), runs over a region as background jobs, findings, and checking one household"),
     )
 )]
 struct ApiDoc;
