@@ -1,11 +1,11 @@
 -- 0006: comparison of the registry with other departments' lists (数据比对) and the work orders
 -- (工单) it produces for the villages. Portable SQL (see 0001 for {C} and {BLOB}).
 --
--- A list is imported whole in one transaction: its rows are written to dept_list_row, matched to
--- the registry in one set-based statement on member.resident_id (within the importer's scope), and
--- every finding becomes a work_order row assigned to the household's village (region_code), in
--- INSERT … SELECT statements per finding kind. People on the list who are not registered (in scope)
--- are only counted on the list.
+-- A list is imported whole in one transaction: its rows are staged in a temporary table, then
+-- written to dept_list_row by one INSERT … SELECT that matches them to the registry on
+-- member.resident_id (within the importer's scope), and every finding becomes a work_order row
+-- assigned to the household's village (region_code), in one INSERT … SELECT per finding kind.
+-- People on the list who are not registered (in scope) are only counted on the list.
 
 -- One imported list. The counts are the importer's report, for the whole list.
 CREATE TABLE dept_list (
@@ -27,13 +27,18 @@ CREATE TABLE dept_list (
     unmatched_count BIGINT NOT NULL, -- nobody with that ID registered in scope (not_in_registry)
     name_mismatch_count BIGINT NOT NULL, -- ID matched, name differs
     finding_count BIGINT NOT NULL, -- work orders created
-    already_open_count BIGINT NOT NULL -- findings already under an unresolved order from an earlier list
+    already_open_count BIGINT NOT NULL, -- findings already under an unresolved order from an earlier list
+    row_id_from BIGINT, -- the list's rows are dept_list_row ids row_id_from..row_id_to (NULL: no rows)
+    row_id_to BIGINT
 );
 CREATE INDEX dept_list_scope ON dept_list (region_prefix, id);
 
 -- The rows of a list, as read (normalised), and what they matched. Kind-specific columns stay NULL
--- where a kind has no such column.
+-- where a kind has no such column. A list's rows have consecutive ids (dept_list.row_id_from ..
+-- row_id_to, in file order) and are read by that range: no index besides the primary key, so a
+-- million-row list is written at the speed of an append.
 CREATE TABLE dept_list_row (
+    id BIGINT PRIMARY KEY,
     list_id BIGINT NOT NULL,
     row_no BIGINT NOT NULL, -- physical row number in the file (first occurrence of the ID)
     resident_id TEXT {C} NOT NULL, -- 18 characters (15-digit numbers upgraded)
@@ -51,13 +56,12 @@ CREATE TABLE dept_list_row (
     company_role TEXT,
     work_unit TEXT,
     detail TEXT, -- 备注, 迁往地址 …
-    -- the match (filled in one statement after the rows are written)
+    -- the match (written with the row)
     member_id BIGINT,
     household_id BIGINT,
     region_code TEXT {C}, -- the household's village
     member_active BOOLEAN, -- matched an active member (FALSE: a removed one; NULL: no match)
-    name_differs BOOLEAN,
-    PRIMARY KEY (list_id, row_no)
+    name_differs BOOLEAN
 );
 
 -- One finding for one household (and member), to be verified and fixed by its village.

@@ -1,11 +1,13 @@
 //! Comparison with other departments' lists (数据比对) and the work orders (工单) it produces.
 //!
 //! An import is one transaction ([`begin_import`] → [`ListImport::add_rows`] … →
-//! [`ListImport::finish`]): the list's rows are bulk-written to `dept_list_row`, matched to the
-//! registry in one set-based statement on `member.resident_id` (only people in the list's region,
-//! which lies in the importer's scope), and every finding becomes a `work_order` row assigned to the
-//! household's village, written by one `INSERT … SELECT` per finding kind. One audit entry records
-//! the import with its counts. Nothing is written if anything fails.
+//! [`ListImport::finish`]): the list's rows are bulk-written to a temporary stage, then written to
+//! `dept_list_row` together with their match by one `INSERT … SELECT … LEFT JOIN member` on
+//! `member.resident_id` (only people in the list's region, which lies in the importer's scope; each
+//! row written once, at its final size, with consecutive ids), and every finding becomes a
+//! `work_order` row assigned to the household's village, written by one `INSERT … SELECT` per
+//! finding kind. One audit entry records the import with its counts. Nothing is written if anything
+//! fails.
 //!
 //! Reading ([`lists`], [`list_summary`], [`orders`], [`order`], [`completion_by_township`]) and
 //! changing ([`update_order`]) are scoped by a [`RegionScope`] in SQL: an order outside the caller's
@@ -161,6 +163,8 @@ pub struct ListImport<'c> {
     now: String,
     rows: u64,
     open: bool,
+    /// Time spent writing rows (reported with BANGFU_TIMING).
+    writing: std::time::Duration,
 }
 
 impl Drop for ListImport<'_> {
@@ -171,8 +175,8 @@ impl Drop for ListImport<'_> {
     }
 }
 
+/// The columns a list row is read into (staged, then written to `dept_list_row` with its match).
 const ROW_COLUMNS: &[&str] = &[
-    "list_id",
     "row_no",
     "resident_id",
     "name",
@@ -190,6 +194,23 @@ const ROW_COLUMNS: &[&str] = &[
     "work_unit",
     "detail",
 ];
+
+/// The staging table of one import (per connection; gone at the end of the transaction). On
+/// SQLite `seq` is the rowid, so reading the stage in file order needs no sort.
+fn stage_ddl(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => {
+            "CREATE TEMP TABLE compare_stage (seq INTEGER PRIMARY KEY, row_no BIGINT, resident_id TEXT, name TEXT, amount BIGINT, disability_grade TEXT, \
+             housing_grade TEXT, event_date DATE, school TEXT, school_grade TEXT, plate TEXT, vehicle_type TEXT, company_name TEXT, credit_code TEXT, \
+             company_role TEXT, work_unit TEXT, detail TEXT)"
+        }
+        Backend::Postgres => {
+            "CREATE TEMP TABLE compare_stage (seq BIGINT, row_no BIGINT, resident_id TEXT COLLATE \"C\", name TEXT COLLATE \"C\", amount BIGINT, disability_grade TEXT, \
+             housing_grade TEXT, event_date DATE, school TEXT, school_grade TEXT, plate TEXT, vehicle_type TEXT, company_name TEXT, credit_code TEXT, \
+             company_role TEXT, work_unit TEXT, detail TEXT) ON COMMIT DROP"
+        }
+    }
+}
 
 fn opt_text(v: &Option<String>) -> Cell {
     v.as_ref().map(|s| Cell::Text(s.clone())).unwrap_or(Cell::Null)
@@ -238,10 +259,14 @@ pub fn begin_import<'c>(conn: &'c mut Conn, actor: &Actor, scope: &RegionScope, 
                 P::Int(list.thresholds.other_fen),
             ],
         )?;
+        if conn.backend() == Backend::Sqlite {
+            conn.batch("DROP TABLE IF EXISTS temp.compare_stage")?;
+        }
+        conn.batch(stage_ddl(conn.backend()))?;
         Ok(id)
     })();
     match result {
-        Ok(list_id) => Ok(ListImport { conn, actor: actor.clone(), list: list.clone(), list_id, now, rows: 0, open: true }),
+        Ok(list_id) => Ok(ListImport { conn, actor: actor.clone(), list: list.clone(), list_id, now, rows: 0, open: true, writing: std::time::Duration::ZERO }),
         Err(e) => {
             let _ = conn.rollback();
             Err(e)
@@ -258,34 +283,69 @@ impl ListImport<'_> {
         self.list_id
     }
 
-    /// Writes rows (each ID once across the whole import: the reader removes repeats).
+    /// Stages rows (each ID once across the whole import: the reader removes repeats), in file order.
     pub fn add_rows(&mut self, rows: &[ListRow]) -> Result<()> {
-        let cells: Vec<Vec<Cell>> = rows
-            .iter()
-            .map(|r| {
-                vec![
-                    Cell::Int(self.list_id),
-                    Cell::Int(r.row_no as i64),
-                    Cell::Text(r.resident_id.as_str().to_string()),
-                    opt_text(&r.name),
-                    r.amount_fen.map(Cell::Int).unwrap_or(Cell::Null),
-                    r.disability_grade.map(|s| Cell::Text(s.into())).unwrap_or(Cell::Null),
-                    r.housing_grade.map(|s| Cell::Text(s.into())).unwrap_or(Cell::Null),
-                    r.event_date.map(Cell::Date).unwrap_or(Cell::Null),
-                    opt_text(&r.school),
-                    opt_text(&r.school_grade),
-                    opt_text(&r.plate),
-                    opt_text(&r.vehicle_type),
-                    opt_text(&r.company_name),
-                    opt_text(&r.credit_code),
-                    opt_text(&r.company_role),
-                    opt_text(&r.work_unit),
-                    opt_text(&r.detail),
-                ]
-            })
-            .collect();
-        write_rows(self.conn, "dept_list_row", ROW_COLUMNS, &cells)?;
+        let started = std::time::Instant::now();
+        let first = self.rows as i64;
+        if let Some(c) = self.conn.sqlite() {
+            // bound straight from the rows: a million-row list allocates nothing per cell
+            let mut st = c.prepare_cached(
+                "INSERT INTO temp.compare_stage (seq, row_no, resident_id, name, amount, disability_grade, housing_grade, event_date, school, school_grade, \
+                 plate, vehicle_type, company_name, credit_code, company_role, work_unit, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+            )?;
+            for (i, r) in rows.iter().enumerate() {
+                st.execute(rusqlite::params![
+                    first + i as i64,
+                    r.row_no as i64,
+                    r.resident_id.as_str(),
+                    r.name.as_deref(),
+                    r.amount_fen,
+                    r.disability_grade,
+                    r.housing_grade,
+                    r.event_date.map(|d| d.format("%Y-%m-%d").to_string()),
+                    r.school.as_deref(),
+                    r.school_grade.as_deref(),
+                    r.plate.as_deref(),
+                    r.vehicle_type.as_deref(),
+                    r.company_name.as_deref(),
+                    r.credit_code.as_deref(),
+                    r.company_role.as_deref(),
+                    r.work_unit.as_deref(),
+                    r.detail.as_deref(),
+                ])?;
+            }
+        } else {
+            let cells: Vec<Vec<Cell>> = rows
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    vec![
+                        Cell::Int(first + i as i64),
+                        Cell::Int(r.row_no as i64),
+                        Cell::Text(r.resident_id.as_str().to_string()),
+                        opt_text(&r.name),
+                        r.amount_fen.map(Cell::Int).unwrap_or(Cell::Null),
+                        r.disability_grade.map(|s| Cell::Text(s.into())).unwrap_or(Cell::Null),
+                        r.housing_grade.map(|s| Cell::Text(s.into())).unwrap_or(Cell::Null),
+                        r.event_date.map(Cell::Date).unwrap_or(Cell::Null),
+                        opt_text(&r.school),
+                        opt_text(&r.school_grade),
+                        opt_text(&r.plate),
+                        opt_text(&r.vehicle_type),
+                        opt_text(&r.company_name),
+                        opt_text(&r.credit_code),
+                        opt_text(&r.company_role),
+                        opt_text(&r.work_unit),
+                        opt_text(&r.detail),
+                    ]
+                })
+                .collect();
+            let mut columns = vec!["seq"];
+            columns.extend_from_slice(ROW_COLUMNS);
+            write_rows(self.conn, "compare_stage", &columns, &cells)?;
+        }
         self.rows += rows.len() as u64;
+        self.writing += started.elapsed();
         Ok(())
     }
 
@@ -295,7 +355,11 @@ impl ListImport<'_> {
         match result {
             Ok(outcome) => {
                 self.open = false;
+                let t = std::time::Instant::now();
                 self.conn.commit()?;
+                if std::env::var_os("BANGFU_TIMING").is_some() {
+                    eprintln!("[timing] commit {:.2}s", t.elapsed().as_secs_f64());
+                }
                 Ok(outcome)
             }
             Err(e) => {
@@ -314,22 +378,39 @@ impl ListImport<'_> {
 
     fn compare(&mut self, read: ReadFigures) -> Result<ImportOutcome> {
         let timing = std::env::var_os("BANGFU_TIMING").is_some();
+        if timing {
+            eprintln!("[timing] writing {} rows {:.2}s", self.rows, self.writing.as_secs_f64());
+        }
         let t = std::time::Instant::now();
         let list_id = self.list_id;
         let pattern = self.list.region.like_pattern();
-        if self.conn.backend() == Backend::Postgres && self.rows >= 10_000 {
-            // without statistics the planner takes the fresh rows for a handful and matches them one
-            // index probe at a time; with them it hashes (ANALYZE sees this transaction's own rows)
+        if self.conn.backend() == Backend::Postgres {
+            // temporary tables are never analysed automatically: without statistics the planner
+            // takes the stage for a handful of rows and probes the member index once per row
+            self.conn.batch("ANALYZE compare_stage")?;
+        }
+        // 1. the rows with their match, in one statement, with consecutive ids in file order
+        let staged_rows = self.rows as i64;
+        let n = staged_rows;
+        let first_row = if n > 0 { crate::ids::allocate(self.conn, "dept_list_row", n)? } else { 0 };
+        let (from, to) = (first_row, first_row + n - 1);
+        let columns = ROW_COLUMNS.join(", ");
+        let staged: Vec<String> = ROW_COLUMNS.iter().map(|c| format!("s.{c}")).collect();
+        self.conn.execute(
+            &format!(
+                "INSERT INTO dept_list_row (id, list_id, {columns}, member_id, household_id, region_code, member_active, name_differs) \
+                 SELECT ? + s.seq, ?, {}, m.id, m.household_id, m.region_code, (m.status = 'active'), \
+                 (s.name IS NOT NULL AND m.name IS NOT NULL AND s.name <> m.name) \
+                 FROM compare_stage s LEFT JOIN member m ON m.resident_id = s.resident_id AND m.region_code LIKE ?",
+                staged.join(", ")
+            ),
+            &[P::Int(first_row), P::Int(list_id), P::Text(&pattern)],
+        )?;
+        if self.conn.backend() == Backend::Sqlite {
+            self.conn.batch("DROP TABLE temp.compare_stage")?;
+        } else {
             self.conn.batch("ANALYZE dept_list_row")?;
         }
-        // 1. the match, in one statement
-        self.conn.execute(
-            "UPDATE dept_list_row AS r SET member_id = m.id, household_id = m.household_id, region_code = m.region_code, \
-             member_active = (m.status = 'active'), \
-             name_differs = (r.name IS NOT NULL AND m.name IS NOT NULL AND r.name <> m.name) \
-             FROM member m WHERE r.list_id = ? AND m.resident_id = r.resident_id AND m.region_code LIKE ?",
-            &[P::Int(list_id), P::Text(&pattern)],
-        )?;
         if timing {
             eprintln!("[timing] match {:.2}s", t.elapsed().as_secs_f64());
         }
@@ -341,8 +422,8 @@ impl ListImport<'_> {
                  SUM(CASE WHEN member_active = FALSE THEN 1 ELSE 0 END), \
                  SUM(CASE WHEN member_id IS NULL THEN 1 ELSE 0 END), \
                  SUM(CASE WHEN member_active = TRUE AND name_differs = TRUE THEN 1 ELSE 0 END) \
-                 FROM dept_list_row WHERE list_id = ?",
-                &[P::Int(list_id)],
+                 FROM dept_list_row WHERE id BETWEEN ? AND ?",
+                &[P::Int(from), P::Int(to)],
             )?
             .unwrap_or_default();
         let n = |i: usize| counts.get(i).and_then(Cell::int).unwrap_or(0) as u64;
@@ -363,10 +444,14 @@ impl ListImport<'_> {
         for kind in self.list.kind.findings(self.list.complete) {
             let t = std::time::Instant::now();
             let q = finding_query(kind, &self.list, self.conn.backend());
-            let binds: Vec<P> = q.binds.iter().map(|b| match b {
-                Bind::List => P::Int(list_id),
-                Bind::Pattern => P::Text(&pattern),
-            }).collect();
+            let binds: Vec<P> = q
+                .binds
+                .iter()
+                .flat_map(|b| match b {
+                    Bind::Rows => vec![P::Int(from), P::Int(to)],
+                    Bind::Pattern => vec![P::Text(&pattern)],
+                })
+                .collect();
             let mut params: Vec<P> = vec![P::Int(next_id), P::Int(list_id), P::Text(kind.code()), P::Text(&self.now), P::Text(&self.now), P::Text(&self.actor.name)];
             params.extend(binds.iter().cloned());
             params.push(P::Text(kind.code()));
@@ -394,7 +479,7 @@ impl ListImport<'_> {
         // 3. the list's figures and one audit entry
         self.conn.execute(
             "UPDATE dept_list SET row_count = ?, bad_rows = ?, duplicate_rows = ?, matched_count = ?, removed_count = ?, unmatched_count = ?, \
-             name_mismatch_count = ?, finding_count = ?, already_open_count = ? WHERE id = ?",
+             name_mismatch_count = ?, finding_count = ?, already_open_count = ?, row_id_from = ?, row_id_to = ? WHERE id = ?",
             &[
                 P::Int(figures.rows as i64),
                 P::Int(figures.bad_rows as i64),
@@ -405,6 +490,8 @@ impl ListImport<'_> {
                 P::Int(figures.name_differs as i64),
                 P::Int(figures.findings as i64),
                 P::Int(figures.already_open as i64),
+                if staged_rows > 0 { P::Int(from) } else { P::Null },
+                if staged_rows > 0 { P::Int(to) } else { P::Null },
                 P::Int(list_id),
             ],
         )?;
@@ -446,7 +533,9 @@ impl ListImport<'_> {
 /// A parameter of a finding query's FROM … WHERE part, in order of appearance.
 #[derive(Debug, Clone, Copy)]
 enum Bind {
-    List,
+    /// The list's rows: two parameters, the first and last row id.
+    Rows,
+    /// The list's region as a LIKE pattern.
     Pattern,
 }
 
@@ -527,8 +616,8 @@ const COMPULSORY: &str = "('primary_1', 'primary_2', 'primary_3', 'primary_4', '
 /// join (its NOT IN would re-scan the list per row once the set outgrows work_mem).
 fn not_on_list(backend: Backend, outer: &str, list_column: &str) -> String {
     match backend {
-        Backend::Sqlite => format!("{outer} NOT IN (SELECT {list_column} FROM dept_list_row WHERE list_id = ? AND member_active = TRUE)"),
-        Backend::Postgres => format!("NOT EXISTS (SELECT 1 FROM dept_list_row x WHERE x.list_id = ? AND x.member_active = TRUE AND x.{list_column} = {outer})"),
+        Backend::Sqlite => format!("{outer} NOT IN (SELECT {list_column} FROM dept_list_row WHERE id BETWEEN ? AND ? AND member_active = TRUE)"),
+        Backend::Postgres => format!("NOT EXISTS (SELECT 1 FROM dept_list_row x WHERE x.id BETWEEN ? AND ? AND x.member_active = TRUE AND x.{list_column} = {outer})"),
     }
 }
 
@@ -543,12 +632,12 @@ fn finding_query(kind: FindingKind, list: &NewList, backend: Backend) -> Finding
         member_id: "r.member_id",
         region_code: "r.region_code",
         detail,
-        order: "r.row_no",
+        order: "r.id",
         from_where: format!(
             "FROM dept_list_row r JOIN member m ON m.id = r.member_id JOIN household h ON h.id = r.household_id \
-             WHERE r.list_id = ? AND r.member_active = TRUE AND h.status = 'active' AND ({cond})"
+             WHERE r.id BETWEEN ? AND ? AND r.member_active = TRUE AND h.status = 'active' AND ({cond})"
         ),
-        binds: vec![Bind::List],
+        binds: vec![Bind::Rows],
     };
     let list_name = match list.kind {
         ListKind::Tekun => "特困",
@@ -606,11 +695,11 @@ fn finding_query(kind: FindingKind, list: &NewList, backend: Backend) -> Finding
             );
             q.member_id = "NULL";
             q.from_where = format!(
-                "FROM (SELECT household_id AS hid, MIN(row_no) AS first_row FROM dept_list_row WHERE list_id = ? AND member_active = TRUE GROUP BY household_id) f \
-                 JOIN dept_list_row r ON r.list_id = ? AND r.row_no = f.first_row JOIN member m ON m.id = r.member_id JOIN household h ON h.id = r.household_id \
+                "FROM (SELECT household_id AS hid, MIN(id) AS first_row FROM dept_list_row WHERE id BETWEEN ? AND ? AND member_active = TRUE GROUP BY household_id) f \
+                 JOIN dept_list_row r ON r.id = f.first_row JOIN member m ON m.id = r.member_id JOIN household h ON h.id = r.household_id \
                  WHERE h.status = 'active' AND NOT (COALESCE(h.dangerous_house, FALSE) = TRUE OR COALESCE(h.housing_grade, '') IN ('C', 'D'))"
             );
-            q.binds = vec![Bind::List, Bind::List];
+            q.binds = vec![Bind::Rows];
             q
         }
         FindingKind::EmployedRecordedWithoutLabour => row_based(
@@ -650,7 +739,7 @@ fn finding_query(kind: FindingKind, list: &NewList, backend: Backend) -> Finding
                  AND {}",
                 not_on_list(backend, "h.id", "household_id")
             ),
-            binds: vec![Bind::Pattern, Bind::Pattern, Bind::List],
+            binds: vec![Bind::Pattern, Bind::Pattern, Bind::Rows],
         },
         FindingKind::NotOnStudentRoll => FindingQuery {
             row_no: "NULL",
@@ -664,7 +753,7 @@ fn finding_query(kind: FindingKind, list: &NewList, backend: Backend) -> Finding
                  AND m.school_status IN {COMPULSORY} AND {}",
                 not_on_list(backend, "m.id", "member_id")
             ),
-            binds: vec![Bind::Pattern, Bind::List],
+            binds: vec![Bind::Pattern, Bind::Rows],
         },
         FindingKind::NotInRegistry => FindingQuery {
             row_no: "NULL",
