@@ -347,12 +347,30 @@ async fn screenshots_of_the_main_pages() {
     }
     b.login("county").await;
     let id = app.household_in(&prefix_of(&app.region_of("village").await));
+    // a data-quality run with something to show: a road 9 公里 away
+    let county = prefix_of(&app.region_of("county").await);
+    let run = app
+        .state
+        .db
+        .run(move |c, keys| {
+            c.execute("UPDATE household SET distance_to_road = 900 WHERE id = ?", &[bangfu_store::P::Int(id)])?;
+            let scope = bangfu_domain::RegionScope::of(&bangfu_domain::RegionCode::parse(&county).unwrap());
+            let req = bangfu_store::quality::RunRequest { scope: &scope, region: None, today: chrono::Local::now().date_naive() };
+            Ok(bangfu_store::quality::run(c, keys, &bangfu_store::audit::Actor::new("web:county", "web"), &req, &mut |_, _| {})?.id)
+        })
+        .await
+        .unwrap();
     let pages = [
         ("dashboard", "/".to_string()),
         ("households", "/households".to_string()),
         ("household", format!("/households/{id}")),
         ("household-edit", format!("/households/{id}/edit")),
         ("imports", "/imports".to_string()),
+        ("quality", "/quality".to_string()),
+        ("quality-run", format!("/quality/runs/{run}")),
+        ("quality-findings", format!("/quality/runs/{run}/findings")),
+        ("quality-rules", "/quality/rules".to_string()),
+        ("quality-rule", "/quality/rules/RNG-03".to_string()),
     ];
     for (name, path) in &pages {
         b.goto(path).await;
