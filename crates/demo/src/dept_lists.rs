@@ -234,7 +234,7 @@ fn person_row(p: &ListPerson, o: &ListOptions, dice: &mut Dice, picker: &mut Pic
                 if picker.omitted.contains(&p.household) {
                     return None;
                 }
-                if picker.omitted.is_empty() || h % 40 == 0 {
+                if picker.omitted.is_empty() || h.is_multiple_of(40) {
                     picker.omitted.insert(p.household.clone());
                     hit(FindingKind::DibaoRecordedNotOnList);
                     return None;

@@ -573,10 +573,11 @@ fn read_row(raw: &RawRow, columns: &[Mapped], sheet: &str, req: &CompareRequest)
             ListColumn::Detail => row.detail = text(v),
         }
     }
-    if req.kind.required().contains(&ListColumn::Amount) && row.amount_fen.is_none() {
-        if let Some(m) = columns.iter().find(|m| m.column == ListColumn::Amount) {
-            return RowRead::Bad(issue(m, "", "个人自付金额为空".into(), "该行未比对；请填写以元为单位的金额后重新导入"));
-        }
+    if req.kind.required().contains(&ListColumn::Amount)
+        && row.amount_fen.is_none()
+        && let Some(m) = columns.iter().find(|m| m.column == ListColumn::Amount)
+    {
+        return RowRead::Bad(issue(m, "", "个人自付金额为空".into(), "该行未比对；请填写以元为单位的金额后重新导入"));
     }
     RowRead::Row(row, notes)
 }

@@ -694,11 +694,10 @@ fn finding_query(kind: FindingKind, list: &NewList, backend: Backend) -> Finding
                 format!("'住建危房名单：' || {who} || ' 家的住房被鉴定为' || COALESCE(r.housing_grade || '级', '') || '危房，系统中本户未登记为危房户'"),
             );
             q.member_id = "NULL";
-            q.from_where = format!(
-                "FROM (SELECT household_id AS hid, MIN(id) AS first_row FROM dept_list_row WHERE id BETWEEN ? AND ? AND member_active = TRUE GROUP BY household_id) f \
+            q.from_where = "FROM (SELECT household_id AS hid, MIN(id) AS first_row FROM dept_list_row WHERE id BETWEEN ? AND ? AND member_active = TRUE GROUP BY household_id) f \
                  JOIN dept_list_row r ON r.id = f.first_row JOIN member m ON m.id = r.member_id JOIN household h ON h.id = r.household_id \
                  WHERE h.status = 'active' AND NOT (COALESCE(h.dangerous_house, FALSE) = TRUE OR COALESCE(h.housing_grade, '') IN ('C', 'D'))"
-            );
+                .to_string();
             q.binds = vec![Bind::Rows];
             q
         }
@@ -1006,6 +1005,7 @@ pub fn order(conn: &mut Conn, scope: &RegionScope, id: i64) -> Result<Option<Wor
 
 /// What [`update_order`] did.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)] // one per request
 pub enum OrderUpdate {
     /// Written; the order now has this version.
     Saved { version: i64 },

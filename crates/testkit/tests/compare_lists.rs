@@ -296,7 +296,8 @@ fn deaths_moves_vehicles_companies_payroll_employment_and_dangerous_houses_fire_
             d[3].set(HF::HousingGrade, Value::Code("C"));
         });
         let dir = db.dir.path().to_path_buf();
-        let cases: Vec<(ListKind, &[&str], Vec<Vec<String>>, Vec<(FindingKind, String, String)>)> = vec![
+        type Case<'a> = (ListKind, &'a [&'a str], Vec<Vec<String>>, Vec<(FindingKind, String, String)>);
+        let cases: Vec<Case> = vec![
             (
                 ListKind::Death,
                 &["死者姓名", "公民身份号码", "死亡日期", "注销原因"],
@@ -654,7 +655,8 @@ fn completion_by_township_counts_every_state_with_township_names() {
         let tb = township_of(&region(&docs[b]));
         let county = bangfu_demo::demo_county();
         let tname = |t: &RegionCode| county.townships.iter().find(|x| x.code == *t).map(|x| x.name.clone());
-        let got: Vec<(String, Option<String>, u64, u64, u64, u64, u64)> = rows.iter().map(|t| (t.code.clone(), t.name.clone(), t.progress.total, t.progress.open, t.progress.verified_true, t.progress.verified_false, t.progress.fixed)).collect();
+        type Row = (String, Option<String>, u64, u64, u64, u64, u64);
+        let got: Vec<Row> = rows.iter().map(|t| (t.code.clone(), t.name.clone(), t.progress.total, t.progress.open, t.progress.verified_true, t.progress.verified_false, t.progress.fixed)).collect();
         let mut want = vec![(ta.as_str().to_string(), tname(&ta), 2, 0, 1, 1, 0), (tb.as_str().to_string(), tname(&tb), 1, 1, 0, 0, 0)];
         want.sort();
         assert_eq!(got, want, "{}", db.name);

@@ -210,10 +210,10 @@ fn orders(ctx: &Ctx, a: OrdersArgs) -> Result<()> {
     let status = a.status.as_deref().map(|s| OrderStatus::parse(s).ok_or_else(|| anyhow!("--status “{s}”无效，可选：待核实、核实属实、核实不属实、已整改"))).transpose()?;
     let kind = a.kind.as_deref().map(|s| FindingKind::parse(s).ok_or_else(|| anyhow!("--kind “{s}”不是可识别的问题类型"))).transpose()?;
     let region = a.region.as_deref().map(parse_region).transpose()?;
-    if let Some(r) = &region {
-        if !ctx.scope.contains(r) {
-            bail!("区划 {} 不在您的管辖范围内", r.as_str());
-        }
+    if let Some(r) = &region
+        && !ctx.scope.contains(r)
+    {
+        bail!("区划 {} 不在您的管辖范围内", r.as_str());
     }
     let mut store = ctx.open()?;
     let per_page = a.per_page.clamp(1, 10_000);
