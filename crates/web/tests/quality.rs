@@ -95,6 +95,13 @@ async fn check_through_form(app: &TestApp, c: &Client, csrf: &str, region: &str)
     assert_eq!(r.status(), 303, "{}: the form starts a job", app.backend());
     let job_page = location(&r);
     let job = job_page.strip_prefix("/quality/jobs/").expect("redirect to the job page").to_string();
+    // the progress page (or, when already finished, the way to the run)
+    let r = c.get(app.url(&job_page)).send().await.unwrap();
+    match r.status().as_u16() {
+        200 => assert!(r.text().await.unwrap().contains(&format!("data-status-url=\"/api/v1/quality/jobs/{job}\"")), "{}: the page polls the job", app.backend()),
+        303 => assert!(location(&r).starts_with("/quality/runs/")),
+        s => panic!("{}: the job page answered {s}", app.backend()),
+    }
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         let s: Value = c.get(app.url(&format!("/api/v1/quality/jobs/{job}"))).send().await.unwrap().json().await.unwrap();
@@ -139,7 +146,31 @@ async fn a_check_from_the_form_lands_on_its_run_whose_counts_drill_down_and_filt
         assert_eq!(s, 200);
         assert!(list.contains("id=\"start-run\"") && list.contains("还没有检查记录"), "{b}: {list}");
         let (_, dash) = page(&c, app.url("/")).await;
-        assert!(dash.contains("数据质量（尚未检查）"), "{b}: the dashboard says nothing was checked yet");
+        assert!(dash.contains("数据质量：尚无覆盖全范围的检查"), "{b}: the dashboard says nothing was checked yet");
+
+        // a job still running shows its progress, to its owner only
+        let user = app.state.db.run(|c, _| Ok(bangfu_store::users::find_user(c, "county")?.unwrap().id)).await.unwrap();
+        let job = "ab".repeat(16);
+        app.state.quality_jobs.insert(bangfu_web::jobs::QualityJob {
+            id: job.clone(),
+            user_id: user,
+            region: String::new(),
+            region_name: "青山县".into(),
+            state: "running".into(),
+            households_checked: 2000,
+            households_total: 5000,
+            message: "已检查 2,000 / 5,000 户".into(),
+            run_id: None,
+            started_at: "2026-11-22 09:00:00.000".into(),
+            finished_at: None,
+        });
+        let (s, progress) = page(&c, app.url(&format!("/quality/jobs/{job}"))).await;
+        assert_eq!(s, 200);
+        assert!(progress.contains("正在检查") && progress.contains("2,000") && progress.contains("共 5,000 户") && progress.contains("data-count-field=\"households_checked\""), "{b}: {progress}");
+        let (_, list) = page(&c, app.url("/quality")).await;
+        assert!(list.contains(&format!("/quality/jobs/{job}")), "{b}: the running job is listed");
+        let (t, _) = app.login("township").await;
+        assert_eq!(t.get(app.url(&format!("/quality/jobs/{job}"))).send().await.unwrap().status(), 404, "{b}: someone else's job");
 
         let run = check_through_form(&app, &c, &csrf, "").await;
         let county = prefix_of(&app.region_of("county").await);

@@ -96,7 +96,7 @@ pub async fn show(State(state): State<AppState>, p: Principal) -> AppResult<Resp
     }
     stats.push(match quality {
         Some((run, errors)) => Stat { label: "数据质量错误（最近一次检查）".into(), value: thousands(errors), href: format!("/quality/runs/{run}") },
-        None => Stat { label: "数据质量（尚未检查）".into(), value: "—".into(), href: "/quality".into() },
+        None => Stat { label: "数据质量：尚无覆盖全范围的检查".into(), value: "—".into(), href: "/quality".into() },
     });
     let mut charts = Vec::new();
     let type_slices: Vec<Slice> = d

@@ -162,6 +162,7 @@ struct JobPage {
     job: QualityJob,
     finished: bool,
     state_label: &'static str,
+    started: String,
     checked: String,
     total: String,
 }
@@ -182,6 +183,7 @@ pub async fn job(State(state): State<AppState>, p: Principal, Path(id): Path<Str
         nav: Nav::new(&p, &state.names(), "quality"),
         finished: job.state == "done" || job.state == "failed",
         state_label,
+        started: job.started_at.chars().take(19).collect(),
         checked: thousands(job.households_checked as i64),
         total: thousands(job.households_total as i64),
         job,
