@@ -24,8 +24,9 @@ pub struct ServeArgs {
     /// 演示户籍的户数
     #[arg(long, default_value_t = 5_000)]
     pub demo_households: usize,
-    /// 演示户籍中按此比例（每户）植入违反逻辑校验规则的问题（见 `bangfu demo --rule-defects`），默认 0
-    #[arg(long, value_name = "RATE", default_value_t = 0.0, value_parser = super::demo::rate)]
+    /// 演示户籍中按此比例（每户）植入违反逻辑校验规则的问题（见 `bangfu demo --rule-defects`），
+    /// 默认 0.02：演示县像真实数据一样有问题可查可改；0 为完全干净的数据
+    #[arg(long, value_name = "RATE", default_value_t = 0.02, value_parser = super::demo::rate)]
     pub demo_rule_defects: f64,
     /// 日志输出为 JSON 行
     #[arg(long, env = "BANGFU_JSON_LOGS")]
