@@ -27,6 +27,9 @@ pub const TABLES: &[(&str, &str)] = &[
     ("quality_run", "id"),
     ("quality_finding", "run_id, household_id, member_id, rule_code"),
     ("quality_count", "run_id, region_code, rule_code"),
+    ("dept_list", "id"),
+    ("dept_list_row", "id"),
+    ("work_order", "id"),
 ];
 
 /// Per table: rows copied.

@@ -44,6 +44,26 @@ fn rich_source(db: &mut TestDb) {
     conn.execute("UPDATE household SET distance_to_road = 900 WHERE household_no = ?", &[bangfu_store::P::Text(&no(&docs[0]))]).unwrap();
     let req = quality::RunRequest { scope: &all_scope(), region: None, today: today() };
     quality::run(conn, &db.store.keys, &test_actor(), &req, &mut |_, _| {}).unwrap();
+    // a department list with a work order: a death list naming a registered member
+    let list = db.dir.path().join("死亡名单.csv");
+    let mut w = bangfu_sheets::csv_writer(&list).unwrap();
+    w.begin_table("名单", &["姓名", "身份证号", "死亡日期"]).unwrap();
+    let dead = &docs[1].members[0];
+    w.write_row(&[bangfu_sheets::Cell::Text(dead.name().into()), bangfu_sheets::Cell::Text(dead.resident_id.as_str().into()), bangfu_sheets::Cell::Text("2025-03-01".into())]).unwrap();
+    w.finish().unwrap();
+    let kind = bangfu_domain::comparison::ListKind::Death;
+    let req = bangfu_exchange::compare::CompareRequest {
+        path: list,
+        department: kind.department(),
+        kind,
+        scope: all_scope(),
+        region: None,
+        complete: false,
+        thresholds: bangfu_domain::comparison::MedicalThresholds::default(),
+        today: today(),
+        write_report: false,
+    };
+    bangfu_exchange::compare::import_list(&mut db.store, &test_actor(), &req, &mut |_| {}).unwrap();
     for (table, n) in table_counts(&mut db.store.conn) {
         assert!(n > 0, "{}: fixture has rows in {table}", db.name);
     }
