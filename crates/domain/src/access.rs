@@ -21,6 +21,8 @@ pub enum Capability {
     RunChecks,
     /// Change rule settings and income lines for the user's jurisdiction (their scope prefix).
     ManageRules,
+    /// Import department lists and compare them with the registry (数据比对) for a region in scope.
+    Compare,
 }
 
 use Capability::*;
@@ -113,13 +115,13 @@ impl Role {
 
     pub fn capabilities(self) -> &'static [Capability] {
         match self {
-            Role::Admin => &[ViewRegistry, EditRegistry, Import, Export, RevealProtected, ViewAudit, ManageUsers, RunChecks, ManageRules],
-            Role::CountyOffice => &[ViewRegistry, EditRegistry, Import, Export, RevealProtected, ViewAudit, RunChecks, ManageRules],
+            Role::Admin => &[ViewRegistry, EditRegistry, Import, Export, RevealProtected, ViewAudit, ManageUsers, RunChecks, ManageRules, Compare],
+            Role::CountyOffice => &[ViewRegistry, EditRegistry, Import, Export, RevealProtected, ViewAudit, RunChecks, ManageRules, Compare],
             Role::TownshipStaff => &[ViewRegistry, EditRegistry, Import, Export, RevealProtected, RunChecks],
             Role::VillageCadre | Role::FirstSecretary => &[ViewRegistry, EditRegistry, Export, RevealProtected, RunChecks],
             Role::Helper | Role::SchoolStaff => &[ViewRegistry],
             Role::EducationBureau => &[ViewRegistry, Import, Export],
-            Role::DataOfficer => &[ViewRegistry, Import, Export, RunChecks, ManageRules],
+            Role::DataOfficer => &[ViewRegistry, Import, Export, RunChecks, ManageRules, Compare],
             Role::Leader => &[ViewRegistry, Export, ViewAudit],
             Role::Inspector => &[ViewRegistry, ViewAudit],
         }
@@ -165,5 +167,17 @@ mod tests {
         for r in Role::ALL {
             assert_eq!(r.can(ManageRules), matches!(r, Role::Admin | Role::CountyOffice | Role::DataOfficer), "{r:?}");
         }
+    }
+
+    #[test]
+    fn lists_are_compared_by_the_county_office_and_orders_verified_by_registry_editors() {
+        for r in Role::ALL {
+            assert_eq!(r.can(Compare), matches!(r, Role::Admin | Role::CountyOffice | Role::DataOfficer), "{r:?}");
+        }
+        // verifying a work order is an edit of the registry's follow-up: village, township and county staff
+        for r in [Role::VillageCadre, Role::FirstSecretary, Role::TownshipStaff, Role::CountyOffice] {
+            assert!(r.can(EditRegistry) && !r.can(ManageUsers), "{r:?}");
+        }
+        assert!(!Role::DataOfficer.can(EditRegistry), "a data officer imports lists but does not verify orders");
     }
 }

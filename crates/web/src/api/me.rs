@@ -38,7 +38,7 @@ pub struct Me {
     pub user: MeUser,
     pub role: MeRole,
     pub scope: MeScope,
-    /// view_registry, edit_registry, import, export, reveal_protected, view_audit, manage_users, run_checks, manage_rules.
+    /// view_registry, edit_registry, import, export, reveal_protected, view_audit, manage_users, run_checks, manage_rules, compare.
     pub capabilities: Vec<String>,
     /// Whether the request was authenticated by an API token (else a session cookie).
     pub via_api_token: bool,
@@ -55,6 +55,7 @@ pub fn capability_code(c: Capability) -> &'static str {
         Capability::ManageUsers => "manage_users",
         Capability::RunChecks => "run_checks",
         Capability::ManageRules => "manage_rules",
+        Capability::Compare => "compare",
     }
 }
 
