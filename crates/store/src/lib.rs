@@ -5,6 +5,7 @@ pub mod audit;
 pub mod backup;
 pub mod bulk;
 pub mod comparison;
+pub mod comparison_web;
 pub mod copy;
 pub mod db;
 pub mod error;
