@@ -26,6 +26,19 @@
     };
     if (job.getAttribute('data-state') === 'running' || job.getAttribute('data-state') === 'queued') { setTimeout(tick, 500); }
   }
+  // the comparison upload: thresholds only for medical lists, 全量 only for lists that can be complete
+  var kind = document.getElementById('kind');
+  if (kind && kind.form && kind.form.id === 'upload') {
+    var sync = function () {
+      var o = kind.options[kind.selectedIndex];
+      var th = document.getElementById('thresholds');
+      if (th) { th.hidden = !(o && o.getAttribute('data-threshold') === '1'); }
+      var cb = document.getElementById('complete');
+      if (cb) { var ok = !o || !o.value || o.getAttribute('data-complete') === '1'; cb.disabled = !ok; if (!ok) { cb.checked = false; } }
+    };
+    kind.addEventListener('change', sync);
+    sync();
+  }
   // confirm before destructive actions
   var c = document.querySelectorAll('[data-confirm]');
   for (var j = 0; j < c.length; j++) {

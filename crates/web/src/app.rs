@@ -82,6 +82,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::handlers::edit::router())
         .merge(crate::handlers::transfer::router())
         .merge(crate::handlers::quality::router())
+        .merge(crate::handlers::compare::router())
         .fallback(|| async { crate::error::AppError::NotFound })
         .layer(DefaultBodyLimit::max(2 * 1024 * 1024))
         .layer(middleware::from_fn(same_origin))

@@ -1,5 +1,6 @@
 //! Background jobs started from the browser: imports (progress while they run, the result and error
-//! report after) and data-quality runs (households checked so far, then the run to look at).
+//! report after), data-quality runs (households checked so far, then the run to look at) and
+//! department-list comparisons (rows read, then the list's report).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -51,6 +52,39 @@ pub struct QualityJob {
     pub finished_at: Option<String>,
 }
 
+/// A department list uploaded for comparison (数据比对), from the browser or the API.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct CompareJob {
+    pub id: String,
+    pub user_id: i64,
+    pub file_name: String,
+    /// Department code (civil_affairs …) and its label (民政 …).
+    pub department: String,
+    pub department_label: String,
+    /// List kind code (dibao, death …) and its label.
+    pub kind: String,
+    pub kind_label: String,
+    /// queued | running | done | failed
+    pub state: String,
+    /// Rows of the file read so far.
+    pub rows_read: u64,
+    /// Progress or result, in Chinese (for a file that cannot be compared: why, and the headers found).
+    pub message: String,
+    /// The list to look at (`/compare/lists/{list_id}`, `/api/v1/compare/lists/{list_id}`) once done.
+    pub list_id: Option<i64>,
+    /// Rows skipped as unreadable (listed in the error report).
+    pub bad_rows: u64,
+    /// Repeated IDs, compared once.
+    pub duplicate_rows: u64,
+    /// Whether the list has an error report to download (`/compare/lists/{list_id}/report.xlsx`).
+    pub has_report: bool,
+    /// The columns read ("身份证号=C（公民身份号码）"), and notes on the file (a missing name column …).
+    pub columns: Vec<String>,
+    pub warnings: Vec<String>,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+}
+
 /// What the job registry needs to know of a job.
 pub trait Job: Clone {
     fn id(&self) -> &str;
@@ -71,6 +105,18 @@ impl Job for JobStatus {
 }
 
 impl Job for QualityJob {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn user_id(&self) -> i64 {
+        self.user_id
+    }
+    fn started_at(&self) -> &str {
+        &self.started_at
+    }
+}
+
+impl Job for CompareJob {
     fn id(&self) -> &str {
         &self.id
     }

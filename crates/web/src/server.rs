@@ -29,6 +29,7 @@ pub async fn state(config: ServeConfig) -> Result<AppState, String> {
         config: Arc::new(config),
         jobs: Arc::new(Jobs::default()),
         quality_jobs: Arc::new(Jobs::default()),
+        compare_jobs: Arc::new(Jobs::default()),
         regions,
         counts: Arc::new(crate::cache::Cache::new(10_000)),
         dashboards: Arc::new(crate::cache::Cache::new(1_000)),

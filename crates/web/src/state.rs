@@ -1,7 +1,7 @@
 //! What every handler shares: the database pool, the settings and the running background jobs.
 
 use crate::config::ServeConfig;
-use crate::jobs::{Jobs, QualityJob};
+use crate::jobs::{CompareJob, Jobs, QualityJob};
 use crate::pool::Db;
 use std::sync::Arc;
 
@@ -12,6 +12,8 @@ pub struct AppState {
     pub jobs: Arc<Jobs>,
     /// Data-quality runs started from the browser or the API.
     pub quality_jobs: Arc<Jobs<QualityJob>>,
+    /// Department lists being compared (数据比对), uploaded from the browser or the API.
+    pub compare_jobs: Arc<Jobs<CompareJob>>,
     pub regions: Arc<crate::regions::SharedNames>,
     /// List totals by (scope, filter), until the data changes.
     pub counts: Arc<crate::cache::Cache<i64>>,

@@ -57,6 +57,8 @@ pub struct Nav {
     pub can_reveal: bool,
     pub can_run_checks: bool,
     pub can_manage_rules: bool,
+    /// May import department lists for comparison (数据比对).
+    pub can_compare: bool,
     /// Which menu entry is current.
     pub current: &'static str,
 }
@@ -82,6 +84,7 @@ impl Nav {
             can_reveal: p.can(Capability::RevealProtected),
             can_run_checks: p.can(Capability::RunChecks),
             can_manage_rules: p.can(Capability::ManageRules),
+            can_compare: p.can(Capability::Compare),
             current,
         }
     }

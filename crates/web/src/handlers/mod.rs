@@ -3,6 +3,7 @@
 pub mod account;
 pub mod assets;
 pub mod audit;
+pub mod compare;
 pub mod dashboard;
 pub mod edit;
 pub mod health;

@@ -83,6 +83,8 @@ struct HouseholdPage {
     quality: crate::handlers::quality::household::QualitySection,
     /// Just checked on request ("立即检查").
     checked: bool,
+    /// Its work orders still to do from department lists (比对工单).
+    orders: crate::handlers::compare::HouseholdSection,
 }
 
 const SECTIONS: &[(&str, &[HF])] = &[
@@ -158,10 +160,11 @@ async fn page(state: &AppState, p: &Principal, id: i64, reveal: bool, saved: boo
             let events = query::events_of(c, &scope, id)?;
             let history = audit::history(c, "household", &id.to_string(), 200)?;
             let quality = crate::handlers::quality::household::latest(c, &scope, id);
-            Ok(Some((h, events, history, quality)))
+            let orders = crate::handlers::compare::household_section(c, &scope, id);
+            Ok(Some((h, events, history, quality, orders)))
         })
         .await?;
-    let Some((h, events, history, quality)) = loaded else { return Err(AppError::NotFound) };
+    let Some((h, events, history, quality, orders)) = loaded else { return Err(AppError::NotFound) };
     let names = state.names();
     let doc = &h.doc;
     let sections = SECTIONS
@@ -209,6 +212,7 @@ async fn page(state: &AppState, p: &Principal, id: i64, reveal: bool, saved: boo
         printed_on: chrono::Local::now().format("%Y年%m月%d日").to_string(),
         quality: crate::handlers::quality::household::QualitySection::new(quality),
         checked,
+        orders,
     };
     Ok(render(&page))
 }

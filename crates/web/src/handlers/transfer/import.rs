@@ -89,11 +89,11 @@ pub async fn report(State(state): State<AppState>, p: Principal, Path(id): Path<
     Ok(file_response(file, Some(len), &name, XLSX))
 }
 
-fn too_large(mib: u64) -> AppError {
+pub(crate) fn too_large(mib: u64) -> AppError {
     AppError::TooLarge(format!("文件太大：每次最多上传 {mib} MB。请把文件按乡镇或村拆分成几个较小的文件后分别导入。"))
 }
 
-fn upload_error(e: MultipartError, mib: u64) -> AppError {
+pub(crate) fn upload_error(e: MultipartError, mib: u64) -> AppError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         too_large(mib)
     } else {
@@ -103,7 +103,7 @@ fn upload_error(e: MultipartError, mib: u64) -> AppError {
 
 /// Reads and discards a refused body, so that the client, still sending, reads the answer
 /// instead of a reset connection. Bounded: past `cap` bytes the connection is simply closed.
-async fn drain(mut body: Body, cap: u64) {
+pub(crate) async fn drain(mut body: Body, cap: u64) {
     let mut seen = 0u64;
     while seen <= cap {
         match std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await {
@@ -114,7 +114,7 @@ async fn drain(mut body: Body, cap: u64) {
 }
 
 /// A small form field's text (more than 4 KiB is not from the upload form).
-async fn small_text(field: &mut Field<'_>, mib: u64) -> AppResult<String> {
+pub(crate) async fn small_text(field: &mut Field<'_>, mib: u64) -> AppResult<String> {
     let mut out = Vec::new();
     while let Some(chunk) = field.chunk().await.map_err(|e| upload_error(e, mib))? {
         out.extend_from_slice(&chunk);
@@ -126,7 +126,7 @@ async fn small_text(field: &mut Field<'_>, mib: u64) -> AppResult<String> {
 }
 
 /// Removes an upload's directory unless the upload was accepted.
-struct Cleanup(Option<PathBuf>);
+pub(crate) struct Cleanup(pub(crate) Option<PathBuf>);
 
 impl Drop for Cleanup {
     fn drop(&mut self) {
