@@ -48,6 +48,12 @@ fn the_document_names_both_ways_to_authenticate() {
         "/api/v1/quality/runs/{id}/findings",
         "/api/v1/quality/jobs/{job}",
         "/api/v1/households/{id}/check",
+        "/api/v1/compare/lists",
+        "/api/v1/compare/lists/{id}",
+        "/api/v1/compare/jobs/{job}",
+        "/api/v1/compare/orders",
+        "/api/v1/compare/orders/{id}",
+        "/api/v1/compare/progress",
     ] {
         assert!(v["paths"][path].is_object(), "{path} is documented");
     }

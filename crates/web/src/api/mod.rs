@@ -1,5 +1,6 @@
 //! The JSON API under /api/v1: authenticated by session or API token, scoped like the pages.
 
+pub mod compare;
 pub mod detail;
 pub mod edit;
 pub mod extract;
@@ -13,6 +14,7 @@ pub mod search;
 use crate::error::{ApiError, AppError};
 use crate::state::AppState;
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{any, get, post};
 
 pub fn router() -> Router<AppState> {
@@ -28,6 +30,13 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/quality/runs/{id}", get(quality::run))
         .route("/api/v1/quality/runs/{id}/findings", get(quality::findings))
         .route("/api/v1/quality/jobs/{job}", get(quality::job))
+        // the upload lifts the site-wide body limit and enforces max_upload_mib itself
+        .route("/api/v1/compare/lists", get(compare::lists).merge(post(compare::upload).layer(DefaultBodyLimit::disable())))
+        .route("/api/v1/compare/lists/{id}", get(compare::list))
+        .route("/api/v1/compare/jobs/{job}", get(compare::job))
+        .route("/api/v1/compare/orders", get(compare::orders))
+        .route("/api/v1/compare/orders/{id}", get(compare::order).patch(compare::update))
+        .route("/api/v1/compare/progress", get(compare::progress))
         .route("/api/v1/openapi.json", get(openapi::serve))
         .route("/api/v1/{*rest}", any(|| async { ApiError::from(AppError::NotFound) }))
 }

@@ -39,7 +39,7 @@ impl Modify for Security {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "bangfu API", version = "1", description = "帮扶户籍名册的 JSON 接口：按登录角色的管辖范围读取和修改户、成员与收入，运行数据质量检查（逻辑校验）并查看问题。"),
+    info(title = "bangfu API", version = "1", description = "帮扶户籍名册的 JSON 接口：按登录角色的管辖范围读取和修改户、成员与收入，运行数据质量检查（逻辑校验）并查看问题，导入部门名单比对（数据比对）并跟踪核实工单。"),
     paths(
         super::me::me,
         super::households::list,
@@ -55,6 +55,14 @@ impl Modify for Security {
         super::quality::run,
         super::quality::findings,
         super::quality::check,
+        super::compare::lists,
+        super::compare::upload,
+        super::compare::job,
+        super::compare::list,
+        super::compare::orders,
+        super::compare::order,
+        super::compare::update,
+        super::compare::progress,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&Security),
@@ -63,6 +71,7 @@ impl Modify for Security {
         (name = "registry", description = "Households, members and incomes in the caller's scope"),
         (name = "imports", description = "Imports started from the browser"),
         (name = "quality", description = "Data-quality rules (逻辑校验), runs over a region as background jobs, findings, and checking one household"),
+        (name = "compare", description = "Comparison with department lists (数据比对): lists uploaded as background jobs, the work orders they produce for the villages, their verification and completion per township"),
     )
 )]
 struct ApiDoc;
