@@ -38,7 +38,7 @@ pub fn bar_chart(title: &str, bars: &[Bar], opts: &ChartOpts) -> String {
         return empty(title, opts);
     }
     let w = opts.width;
-    let max = bars.iter().map(|b| clean(b.value)).fold(0.0, f64::max);
+    let max = bars.iter().map(|b| clean(b.value)).fold(opts.axis_at_least, f64::max);
     let ticks = nice_ticks(max, 4);
     let axis_max = *ticks.last().unwrap_or(&1.0);
     let label_w = bars.iter().map(|b| text_width(&b.label, FONT)).fold(0.0, f64::max).min(w * 0.35);
@@ -96,7 +96,7 @@ pub fn column_chart(title: &str, bars: &[Bar], opts: &ChartOpts) -> String {
     }
     let w = opts.width;
     let plot_h = 180.0;
-    let max = bars.iter().map(|b| clean(b.value)).fold(0.0, f64::max);
+    let max = bars.iter().map(|b| clean(b.value)).fold(opts.axis_at_least, f64::max);
     let ticks = nice_ticks(max, 4);
     let axis_max = *ticks.last().unwrap_or(&1.0);
     let tick_w = ticks.iter().map(|t| text_width(&tick_label(*t, axis_max), 11.0)).fold(0.0, f64::max);
@@ -200,6 +200,17 @@ mod tests {
         let widths: Vec<f64> = svg.split("<rect").skip(1).filter_map(|r| r.split("width=\"").nth(1)?.split('"').next()?.parse().ok()).collect();
         assert!((widths[0] - 2.0 * widths[1]).abs() < 0.2, "{widths:?}");
         assert!(svg.contains(">50</text>") && svg.contains(">100</text>"));
+    }
+
+    #[test]
+    fn a_percentage_axis_reaches_100_even_when_every_bar_is_low() {
+        let bars = [Bar::new("城关镇", 20.0), Bar::new("白沙镇", 0.0)];
+        let width = |svg: &str| -> f64 { svg.split("<rect").nth(1).and_then(|r| r.split("width=\"").nth(1)?.split('"').next()?.parse().ok()).unwrap() };
+        let percent = bar_chart("办结率", &bars, &ChartOpts { axis_at_least: 100.0, ..ChartOpts::unit("%") });
+        let plain = bar_chart("办结率", &bars, &ChartOpts::unit("%"));
+        assert!(percent.contains(">100</text>") && percent.contains(">20%</text>") && percent.contains(">0%</text>"), "{percent}");
+        // without it the axis ends at 20 and the bar fills the plot
+        assert!((width(&percent) * 5.0 - width(&plain)).abs() < 0.5, "20 is a fifth of a 0–100 axis: {} of {}", width(&percent), width(&plain));
     }
 
     #[test]

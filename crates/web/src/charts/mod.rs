@@ -29,11 +29,13 @@ pub struct ChartOpts {
     pub show_title: bool,
     /// Formats a histogram's bin edges (e.g. fen as 元); thousands separators, 万/亿 when large, by default.
     pub x_format: fn(f64) -> String,
+    /// The value axis reaches at least this far (100 for percentages), whatever the data.
+    pub axis_at_least: f64,
 }
 
 impl Default for ChartOpts {
     fn default() -> Self {
-        ChartOpts { width: 480.0, unit: String::new(), color: "#2f6fb0".into(), show_title: true, x_format: svg::format_compact }
+        ChartOpts { width: 480.0, unit: String::new(), color: "#2f6fb0".into(), show_title: true, x_format: svg::format_compact, axis_at_least: 0.0 }
     }
 }
 

@@ -198,7 +198,7 @@ pub fn township_table(rows: &[TownshipProgress], list: Option<i64>) -> (Vec<Town
     let name = |t: &TownshipProgress| t.name.clone().unwrap_or_else(|| t.code.clone());
     let list_q = list.map(|l| format!("&list={l}")).unwrap_or_default();
     let bars: Vec<Bar> = rows.iter().map(|t| Bar::new(name(t), (t.progress.completion() * 1000.0).round() / 10.0).link(format!("/compare/orders?region={}{list_q}", t.code))).collect();
-    let opts = ChartOpts { color: "#2e7d32".into(), ..ChartOpts::unit("%") };
+    let opts = ChartOpts { color: "#2e7d32".into(), axis_at_least: 100.0, ..ChartOpts::unit("%") };
     let chart = crate::charts::bar_chart("各乡镇工单办结率（核实不属实 + 已整改）", &bars, &opts);
     let table = rows.iter().map(|t| TownshipRow::new(&t.code, name(t), &t.progress)).collect();
     (table, TownshipRow::new("", "合计".into(), &total_of(rows)), chart)
