@@ -1,7 +1,8 @@
 //! End-to-end tests in a real headless Chromium (through chromedriver): what a person does with the
 //! pages — logging in, searching, the household file, editing with a wrong ID number, importing a file
-//! with errors and downloading the report, exporting, scope — plus screenshots of the main pages on a
-//! desktop and a phone, saved under `target/screenshots/`.
+//! with errors and downloading the report, exporting, scope, comparing a department list and verifying
+//! its work order — plus screenshots of the main pages on a desktop and a phone, saved under
+//! `target/screenshots/`.
 //!
 //! Needs Debian's `chromium` and `chromium-driver`; without them the tests are skipped with a warning,
 //! except under `CI` (`.ci/run` installs them). Each test has its own server and its own chromedriver.
@@ -330,6 +331,115 @@ async fn village_sees_only_their_village() {
     app.stop().await;
 }
 
+/// A list of deaths naming the first active member of each household given (a CSV).
+async fn deaths_of(app: &TestApp, households: &[i64], file: &str) -> std::path::PathBuf {
+    let ids = households.to_vec();
+    let rows = app
+        .state
+        .db
+        .run(move |c, _| {
+            let mut out = Vec::new();
+            for id in ids {
+                let r = c.query("SELECT name, resident_id FROM member WHERE household_id = ? AND status = 'active' ORDER BY id LIMIT 1", &[bangfu_store::P::Int(id)])?;
+                out.push((r[0][0].string(), r[0][1].string()));
+            }
+            Ok(out)
+        })
+        .await
+        .unwrap();
+    let mut text = String::from("序号,姓名,公民身份号码,死亡日期\n");
+    for (i, (name, id)) in rows.iter().enumerate() {
+        text.push_str(&format!("{},{name},{id},2026-10-01\n", i + 1));
+    }
+    let path = app.db.dir.path().join(file);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Waits on a job page until its job ends (the page reloads itself, then lands on the result).
+async fn wait_for_job_page(b: &Browser, prefix: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while b.path().await.starts_with(prefix) {
+        let failed = b.exists("#job[data-state=failed]").await;
+        assert!(!failed, "the job failed: {}", b.body_text().await);
+        assert!(Instant::now() < deadline, "the job did not finish in 30 s: {}", b.body_text().await);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+/// h. The county office uploads a department list through the form (the thresholds only show for a
+/// medical list, 全量 only for lists that can be complete) and lands on its report; a village cadre
+/// opens the household's order from the household file and records the verification.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn county_compares_a_list_and_a_village_cadre_verifies_the_order() {
+    let app = TestApp::sqlite().await;
+    let b = browser_or_skip!(app);
+    let village = prefix_of(&app.region_of("village").await);
+    let household = app.household_in(&village);
+    let file = deaths_of(&app, &[household, app.household_outside(&village)], "死亡注销人员.csv").await;
+
+    b.login("county").await;
+    let nav = b.c.find(Locator::Css("header.top nav a[href='/compare']")).await.expect("数据比对 in the navigation");
+    b.click_and_wait(&nav).await;
+    assert!(b.exists("form#upload").await, "the upload form: {}", b.body_text().await);
+    let thresholds = b.find("#thresholds").await;
+    assert!(!thresholds.is_displayed().await.unwrap(), "no thresholds before a medical list is chosen");
+    b.c.execute("var k = document.getElementById('kind'); k.value = 'medical_expense'; k.dispatchEvent(new Event('change'));", vec![]).await.unwrap();
+    assert!(b.find("#thresholds").await.is_displayed().await.unwrap(), "thresholds for a medical list");
+    assert!(!b.find("#complete").await.is_enabled().await.unwrap(), "a medical list cannot be complete");
+    b.c.execute("var k = document.getElementById('kind'); k.value = 'death'; k.dispatchEvent(new Event('change'));", vec![]).await.unwrap();
+    assert!(!b.find("#thresholds").await.is_displayed().await.unwrap());
+    let upload = b.find("#upload input[type=file]").await;
+    upload.send_keys(&file.display().to_string()).await.expect("choose the file");
+    let submit = b.find("#upload button[type=submit]").await;
+    b.click_and_wait(&submit).await;
+    wait_for_job_page(&b, "/compare/jobs/").await;
+    assert!(b.path().await.starts_with("/compare/lists/"), "lands on the report: {}", b.path().await);
+    assert_eq!(b.find("#figures").await.attr("data-findings").await.unwrap().as_deref(), Some("2"), "{}", b.body_text().await);
+    assert!(b.text("#job-notes").await.contains("读取的列"));
+
+    b.login("village").await;
+    b.goto(&format!("/households/{household}")).await;
+    let link = b.find("#work-orders a[href^='/compare/orders/']").await;
+    b.click_and_wait(&link).await;
+    assert!(b.text("#hint").await.contains("派出所"), "the way to verify it");
+    b.c.execute("document.getElementById('status').value = 'verified_false';", vec![]).await.unwrap();
+    b.fill("#note", "入户核实：本人健在，公安名单有误").await;
+    let save = b.find("#verify button[type=submit]").await;
+    b.click_and_wait(&save).await;
+    assert!(b.exists("#saved").await, "saved: {}", b.body_text().await);
+    assert!(b.text("#history").await.contains("待核实 → 核实不属实"), "the history");
+    // the order is done: no longer on the household file; the other village's order stays out of sight
+    b.goto(&format!("/households/{household}")).await;
+    assert!(!b.exists("#work-orders").await, "a closed order leaves the household file");
+    b.goto("/compare/orders").await;
+    assert_eq!(b.c.find_all(Locator::Css("#orders tbody tr[data-order]")).await.unwrap().len(), 1, "the village's one order");
+    b.close().await;
+    app.stop().await;
+}
+
+/// Compares a list through the upload form with a plain HTTP client; returns the list id.
+async fn compare_for_tour(app: &TestApp, c: &reqwest::Client, csrf: &str, path: &std::path::Path, fields: &[(&str, &str)]) -> i64 {
+    let mut form = reqwest::multipart::Form::new().text("_csrf", csrf.to_string());
+    for (k, v) in fields {
+        form = form.text(k.to_string(), v.to_string());
+    }
+    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+    form = form.part("file", reqwest::multipart::Part::bytes(std::fs::read(path).unwrap()).file_name(name));
+    let r = c.post(app.url("/compare/lists")).multipart(form).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    let job = r.headers()["location"].to_str().unwrap().trim_start_matches("/compare/jobs/").to_string();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let s: serde_json::Value = c.get(app.url(&format!("/api/v1/compare/jobs/{job}"))).send().await.unwrap().json().await.unwrap();
+        if s["state"] == "done" {
+            return s["list_id"].as_i64().unwrap();
+        }
+        assert!(s["state"] != "failed" && Instant::now() < deadline, "{s}");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
+
 /// g. Screenshots of the main pages on a desktop and on a phone (look at them after a CSS change);
 /// on the phone nothing may be wider than the screen except inside a scrolling table.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -360,6 +470,17 @@ async fn screenshots_of_the_main_pages() {
         })
         .await
         .unwrap();
+    // a compared list with something to show: the demo 低保 list (complete) and the tour household's death
+    let (c, csrf) = app.login("county").await;
+    let docs = bangfu_testkit::demo_docs(common::HOUSEHOLDS, 7);
+    let people: Vec<bangfu_demo::dept_lists::ListPerson> = docs.iter().flat_map(bangfu_demo::dept_lists::ListPerson::from_doc).collect();
+    let dibao = app.db.dir.path().join("低保对象花名册.xlsx");
+    let o = bangfu_demo::dept_lists::ListOptions { kind: bangfu_domain::comparison::ListKind::Dibao, seed: 3, rows: None, today: bangfu_testkit::today(), clean: false };
+    bangfu_demo::dept_lists::write_list(people.into_iter(), &o, bangfu_demo::dept_lists::ListFormat::Xlsx, &dibao).unwrap();
+    let list = compare_for_tour(&app, &c, &csrf, &dibao, &[("kind", "dibao"), ("complete", "1")]).await;
+    let deaths = deaths_of(&app, &[id], "死亡注销人员.csv").await;
+    compare_for_tour(&app, &c, &csrf, &deaths, &[("kind", "death")]).await;
+    let order = app.state.db.run(move |c, _| Ok(c.query_int("SELECT MIN(id) FROM work_order WHERE household_id = ?", &[bangfu_store::P::Int(id)])?)).await.unwrap();
     let pages = [
         ("dashboard", "/".to_string()),
         ("households", "/households".to_string()),
@@ -371,6 +492,11 @@ async fn screenshots_of_the_main_pages() {
         ("quality-findings", format!("/quality/runs/{run}/findings")),
         ("quality-rules", "/quality/rules".to_string()),
         ("quality-rule", "/quality/rules/RNG-03".to_string()),
+        ("compare", "/compare".to_string()),
+        ("compare-list", format!("/compare/lists/{list}")),
+        ("compare-orders", "/compare/orders".to_string()),
+        ("compare-order", format!("/compare/orders/{order}")),
+        ("compare-progress", "/compare/progress".to_string()),
     ];
     for (name, path) in &pages {
         b.goto(path).await;
