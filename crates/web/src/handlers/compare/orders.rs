@@ -356,7 +356,17 @@ async fn load(state: &AppState, p: &Principal, id: i64) -> AppResult<Shown> {
     Ok(Shown { order, household, people, history: history(audits) })
 }
 
-fn page(state: &AppState, p: &Principal, s: Shown, selected: OrderStatus, note: String, version: i64, saved: bool, error: String, conflict: bool) -> OrderPage {
+/// What the verification form shows and what happened to the last submission.
+struct FormState {
+    selected: OrderStatus,
+    note: String,
+    version: i64,
+    saved: bool,
+    error: String,
+    conflict: bool,
+}
+
+fn page(state: &AppState, p: &Principal, s: Shown, f: FormState) -> OrderPage {
     let names = state.names();
     let list_title = match (s.order.department, s.order.list_kind) {
         (Some(d), Some(k)) => format!("{} · {}", d.label(), k.label()),
@@ -366,17 +376,17 @@ fn page(state: &AppState, p: &Principal, s: Shown, selected: OrderStatus, note: 
         nav: Nav::new(p, &names, "compare"),
         hint: s.order.kind.hint(),
         created_at: local_time(&s.order.created_at),
-        choices: choices(s.order.status, selected),
+        choices: choices(s.order.status, f.selected),
         o: OrderView::new(&s.order, &names),
         list_title,
         household: s.household,
         people: s.people,
         history: s.history,
-        note,
-        version,
-        saved,
-        error,
-        conflict,
+        note: f.note,
+        version: f.version,
+        saved: f.saved,
+        error: f.error,
+        conflict: f.conflict,
     }
 }
 
@@ -390,7 +400,7 @@ pub async fn show(State(state): State<AppState>, p: Principal, Path(id): Path<i6
     p.require(Capability::ViewRegistry)?;
     let s = load(&state, &p, id).await?;
     let (status, note, version) = (s.order.status, s.order.note.clone().unwrap_or_default(), s.order.version);
-    Ok(render(&page(&state, &p, s, status, note, version, q.saved.is_some(), String::new(), false)))
+    Ok(render(&page(&state, &p, s, FormState { selected: status, note, version, saved: q.saved.is_some(), error: String::new(), conflict: false })))
 }
 
 #[derive(serde::Deserialize)]
@@ -425,11 +435,11 @@ pub async fn save(State(state): State<AppState>, p: Principal, Path(id): Path<i6
                 current.version
             );
             let version = s.order.version;
-            Ok(with_status(StatusCode::CONFLICT, &page(&state, &p, s, status, f.note, version, false, message, true)))
+            Ok(with_status(StatusCode::CONFLICT, &page(&state, &p, s, FormState { selected: status, note: f.note, version, saved: false, error: message, conflict: true })))
         }
         Err(bangfu_store::StoreError::Invalid(m)) => {
             let s = load(&state, &p, id).await?;
-            Ok(with_status(StatusCode::UNPROCESSABLE_ENTITY, &page(&state, &p, s, status, f.note, f.version, false, m, false)))
+            Ok(with_status(StatusCode::UNPROCESSABLE_ENTITY, &page(&state, &p, s, FormState { selected: status, note: f.note, version: f.version, saved: false, error: m, conflict: false })))
         }
         Err(e) => Err(store_error(e)),
     }
