@@ -92,7 +92,7 @@ def main():
         subprocess.run(["psql", PG + "/postgres", "-qc", "DROP DATABASE IF EXISTS bangfu_bench_quality"], check=True)
         subprocess.run(["psql", PG + "/postgres", "-qc", "CREATE DATABASE bangfu_bench_quality"], check=True)
         src = registry(n, a.defects)
-        run([BIN, "--database", src, "db", "copy", "--to", url])
+        run([BIN, "db", "copy", "--from", src, "--to", url])
         rows.append(bench(url, a.repeat, f"PostgreSQL, defects {a.defects}/household, {n} households"))
     cpu = platform.processor() or platform.machine()
     lines = [
