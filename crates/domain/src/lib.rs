@@ -4,6 +4,7 @@ pub mod access;
 pub mod comparison;
 pub mod event;
 pub mod fields;
+pub mod pairing;
 pub mod pinyin;
 pub mod region;
 pub mod quality;

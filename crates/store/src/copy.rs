@@ -30,6 +30,15 @@ pub const TABLES: &[(&str, &str)] = &[
     ("dept_list", "id"),
     ("dept_list_row", "id"),
     ("work_order", "id"),
+    ("assist_unit", "id"),
+    ("helper", "id"),
+    ("work_team", "id"),
+    ("team_member", "team_id, helper_id, started_on"),
+    ("pairing", "id"),
+    ("assistance_measure", "id"),
+    ("activity", "id"),
+    ("activity_helper", "helper_id, occurred_on, activity_id"),
+    ("activity_photo", "id"),
 ];
 
 /// Per table: rows copied.

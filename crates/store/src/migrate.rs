@@ -11,6 +11,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "dashboard", include_str!("../migrations/0004_dashboard.sql")),
     (5, "quality", include_str!("../migrations/0005_quality.sql")),
     (6, "comparison", include_str!("../migrations/0006_comparison.sql")),
+    (7, "pairing", include_str!("../migrations/0007_pairing.sql")),
 ];
 
 /// The version this program needs.

@@ -64,6 +64,22 @@ fn rich_source(db: &mut TestDb) {
         write_report: false,
     };
     bangfu_exchange::compare::import_list(&mut db.store, &test_actor(), &req, &mut |_| {}).unwrap();
+    // pairing and field work: one row of each (the pairing store's own tests cover their meaning)
+    let village = docs[0].region_code().unwrap().as_str().to_string();
+    let hid = db.store.conn.query_int("SELECT id FROM household WHERE household_no = ?", &[bangfu_store::P::Text(&no(&docs[0]))]).unwrap();
+    for sql in [
+        format!("INSERT INTO assist_unit (id, name, kind, region_code, status, created_at, updated_at, version) VALUES (1, '县农业农村局', 'government', '{}', 'active', 't', 't', 1)", &village[..6]),
+        "INSERT INTO helper (id, name, kind, unit_id, rank, region_code, status, created_at, updated_at, version) VALUES (1, '李明', 'cadre', 1, 'ordinary', '431099000000', 'active', 't', 't', 1)".to_string(),
+        format!("INSERT INTO work_team (id, name, unit_id, village_code, started_on, status, created_at, version) VALUES (1, '驻村工作队', 1, '{village}', '2025-01-01', 'active', 't', 1)"),
+        "INSERT INTO team_member (team_id, helper_id, role, started_on) VALUES (1, 1, 'member', '2025-01-01')".to_string(),
+        format!("INSERT INTO pairing (id, kind, helper_kind, helper_id, beneficiary_kind, beneficiary_id, region_code, started_on, status, created_at, updated_at, version) VALUES (1, 'helper_household', 'helper', 1, 'household', {hid}, '{village}', '2025-01-01', 'active', 't', 't', 1)"),
+        format!("INSERT INTO assistance_measure (id, household_id, region_code, kind, started_on, created_by, created_at, version) VALUES (1, {hid}, '{village}', 'industry', '2025-03-01', 'test', 't', 1)"),
+        format!("INSERT INTO activity (id, kind, region_code, household_id, occurred_on, client_uuid, created_by, created_at, version) VALUES (1, 'visit', '{village}', {hid}, '2025-03-02', 'u-1', 'test', 't', 1)"),
+        format!("INSERT INTO activity_helper (helper_id, occurred_on, activity_id, kind, household_id, region_code) VALUES (1, '2025-03-02', 1, 'visit', {hid}, '{village}')"),
+    ] {
+        db.store.conn.execute(&sql, &[]).unwrap();
+    }
+    db.store.conn.execute("INSERT INTO activity_photo (id, activity_id, seq, mime, size, bytes, created_at) VALUES (1, 1, 1, 'image/jpeg', 3, ?, 't')", &[bangfu_store::P::Bytes(&[1, 2, 3])]).unwrap();
     for (table, n) in table_counts(&mut db.store.conn) {
         assert!(n > 0, "{}: fixture has rows in {table}", db.name);
     }
