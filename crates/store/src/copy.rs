@@ -39,6 +39,7 @@ pub const TABLES: &[(&str, &str)] = &[
     ("activity", "id"),
     ("activity_helper", "helper_id, occurred_on, activity_id"),
     ("activity_photo", "id"),
+    ("reference_param", "area, key, region_prefix"),
 ];
 
 /// Per table: rows copied.

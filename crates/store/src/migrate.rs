@@ -12,6 +12,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "quality", include_str!("../migrations/0005_quality.sql")),
     (6, "comparison", include_str!("../migrations/0006_comparison.sql")),
     (7, "pairing", include_str!("../migrations/0007_pairing.sql")),
+    (8, "reference", include_str!("../migrations/0008_reference.sql")),
 ];
 
 /// The version this program needs.

@@ -72,6 +72,7 @@ fn rich_source(db: &mut TestDb) {
         "INSERT INTO helper (id, name, kind, unit_id, rank, region_code, status, created_at, updated_at, version) VALUES (1, '李明', 'cadre', 1, 'ordinary', '431099000000', 'active', 't', 't', 1)".to_string(),
         format!("INSERT INTO work_team (id, name, unit_id, village_code, started_on, status, created_at, version) VALUES (1, '驻村工作队', 1, '{village}', '2025-01-01', 'active', 't', 1)"),
         "INSERT INTO team_member (team_id, helper_id, role, started_on) VALUES (1, 1, 'member', '2025-01-01')".to_string(),
+        "INSERT INTO reference_param (area, key, region_prefix, value, updated_at, updated_by) VALUES ('caseload', 'ordinary', '431099', '2', 't', 'test')".to_string(),
         format!("INSERT INTO pairing (id, kind, helper_kind, helper_id, beneficiary_kind, beneficiary_id, region_code, started_on, status, created_at, updated_at, version) VALUES (1, 'helper_household', 'helper', 1, 'household', {hid}, '{village}', '2025-01-01', 'active', 't', 't', 1)"),
         format!("INSERT INTO assistance_measure (id, household_id, region_code, kind, started_on, created_by, created_at, version) VALUES (1, {hid}, '{village}', 'industry', '2025-03-01', 'test', 't', 1)"),
         format!("INSERT INTO activity (id, kind, region_code, household_id, occurred_on, client_uuid, created_by, created_at, version) VALUES (1, 'visit', '{village}', {hid}, '2025-03-02', 'u-1', 'test', 't', 1)"),
