@@ -236,3 +236,44 @@ fn one_household_is_checked_on_its_own_and_an_unreadable_record_is_reported_not_
         assert!(quality::check_household(&mut db.store.conn, &db.store.keys, &test_actor(), &RegionScope::of(&other), id, today()).is_err());
     }
 }
+
+#[test]
+fn measure_rules_switch_on_once_the_county_records_measures() {
+    for mut db in TestDb::all() {
+        let backend = db.name;
+        load_demo_regions(&mut db.store);
+        let docs = demo_docs(200, 17);
+        insert_docs(&mut db.store, &docs);
+        let dibao = docs.iter().find(|d| d.members.iter().any(|m| m.get(MF::Dibao).as_text() == Some("是"))).expect("a 低保 household");
+        let other = docs.iter().find(|d| no(d) != no(dibao)).unwrap();
+        let id_of = |store: &mut Store, d: &HouseholdDoc| store.conn.query_int("SELECT id FROM household WHERE household_no = ?", &[P::Text(&no(d))]).unwrap();
+        let (dibao_id, other_id) = (id_of(&mut db.store, dibao), id_of(&mut db.store, other));
+        let count = |store: &mut Store, rule: &str| -> (i64, String) {
+            let r = run(store, &all_scope(), None);
+            let d = quality::run_detail(&mut store.conn, &all_scope(), r.id, None).unwrap();
+            (d.by_rule.iter().find(|c| c.rule_code == rule).map(|c| c.findings).unwrap_or(0), r.message.unwrap_or_default())
+        };
+        let (n, message) = count(&mut db.store, "MEA-01");
+        assert_eq!(n, 0, "{backend}: no measures recorded yet, the rule waits");
+        assert!(message.contains("MEA-01"), "{backend}: {message}");
+        let add = |store: &mut Store, id: i64, kind: &str, region: &str| {
+            let mid = store.conn.query_int("SELECT COALESCE(MAX(id), 0) + 1 FROM assistance_measure", &[]).unwrap();
+            store
+                .conn
+                .execute(
+                    "INSERT INTO assistance_measure (id, household_id, region_code, kind, started_on, created_by, created_at, version) VALUES (?, ?, ?, ?, ?, 'test', 't', 1)",
+                    &[P::Int(mid), P::Int(id), P::Text(region), P::Text(kind), P::Date(today())],
+                )
+                .unwrap();
+        };
+        add(&mut db.store, other_id, "industry", &region(other));
+        let (n, message) = count(&mut db.store, "MEA-01");
+        assert!(n >= 1, "{backend}: the county records measures now: 低保 households without a 低保 measure are found");
+        assert!(!message.contains("MEA-01"), "{backend}: {message}");
+        let one = quality::check_household(&mut db.store.conn, &db.store.keys, &test_actor(), &all_scope(), dibao_id, today()).unwrap();
+        assert!(one.iter().any(|f| f.rule_code == "MEA-01"), "{backend}: {one:?}");
+        add(&mut db.store, dibao_id, "dibao", &region(dibao));
+        let one = quality::check_household(&mut db.store.conn, &db.store.keys, &test_actor(), &all_scope(), dibao_id, today()).unwrap();
+        assert!(!one.iter().any(|f| f.rule_code == "MEA-01"), "{backend}: {one:?}");
+    }
+}

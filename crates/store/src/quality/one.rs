@@ -17,7 +17,14 @@ use chrono::NaiveDate;
 
 /// Checks one household in scope now; returns its findings (all marked new).
 pub fn check_household(conn: &mut Conn, keys: &Keyring, actor: &Actor, scope: &RegionScope, household_id: i64, today: NaiveDate) -> Result<Vec<FindingRow>> {
-    let scanned = read_block(conn, keys, scope.prefix(), &[household_id])?;
+    let with_measures = {
+        let region: Option<String> = conn.query_opt("SELECT region_code FROM household WHERE id = ?", &[P::Int(household_id)])?.map(|r| r[0].string());
+        match region {
+            Some(r) => super::scan::measures_in_use(conn, super::run::county_of(&r))?,
+            None => false,
+        }
+    };
+    let scanned = read_block(conn, keys, scope.prefix(), &[household_id], with_measures)?;
     let Some(h) = scanned.into_iter().next() else {
         return Err(StoreError::NotFound(format!("户 {household_id}")));
     };

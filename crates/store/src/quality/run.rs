@@ -2,7 +2,7 @@
 //! then compare with the previous run and count by village and rule.
 
 use super::cross;
-use super::scan::{Scanned, ids_in_scope, read_block};
+use super::scan::{Scanned, ids_in_scope, measures_in_use, read_block};
 use super::settings::{RuleSettings, settings};
 use crate::audit::{self, Actor, Entry};
 use crate::bulk;
@@ -96,7 +96,7 @@ pub(crate) fn check_scanned(run_id: i64, h: &Scanned, settings: &mut RuleSetting
         }
         return;
     }
-    let ctx = CheckContext { today, rules: &rules, measures: None };
+    let ctx = CheckContext { today, rules: &rules, measures: h.measures.as_deref() };
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| evaluate(&h.doc, &ctx))) {
         Ok(findings) => {
             for f in findings {
@@ -112,6 +112,11 @@ pub(crate) fn check_scanned(run_id: i64, h: &Scanned, settings: &mut RuleSetting
     }
 }
 
+/// The county part of a prefix: measure rules switch on for a county once it records measures.
+pub(crate) fn county_of(prefix: &str) -> &str {
+    &prefix[..prefix.len().min(6)]
+}
+
 /// The prefix a run covers: the requested region if it lies in the scope, else the scope.
 pub(crate) fn run_prefix(scope: &RegionScope, region: Option<&RegionCode>) -> Result<String> {
     match region {
@@ -122,9 +127,9 @@ pub(crate) fn run_prefix(scope: &RegionScope, region: Option<&RegionCode>) -> Re
 }
 
 /// The rules that run for a prefix (on, and with their data available).
-fn rules_in_force(settings: &mut RuleSettings, prefix: &str) -> i64 {
+fn rules_in_force(settings: &mut RuleSettings, prefix: &str, with_measures: bool) -> i64 {
     let r = settings.for_region(prefix);
-    Rule::ALL.iter().filter(|x| r.on(**x) && x.def().requires == Requires::Registry).count() as i64
+    Rule::ALL.iter().filter(|x| r.on(**x) && (with_measures || x.def().requires == Requires::Registry)).count() as i64
 }
 
 /// Runs every rule over the region; findings, counts and the comparison with the previous run are
@@ -185,10 +190,11 @@ fn execute(
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<(i64, i64)> {
     let ids = ids_in_scope(conn, prefix)?;
+    let with_measures = measures_in_use(conn, county_of(prefix))?;
     let mut rows: Vec<Vec<Cell>> = Vec::new();
     let (households, members) = match url {
-        Some(url) => check_parallel(conn, url, keys, run_id, prefix, &ids, settings, today, progress, &mut rows)?,
-        None => check_pipelined(conn, keys, run_id, prefix, &ids, settings, today, progress, &mut rows)?,
+        Some(url) => check_parallel(conn, url, keys, run_id, prefix, &ids, with_measures, settings, today, progress, &mut rows)?,
+        None => check_pipelined(conn, keys, run_id, prefix, &ids, with_measures, settings, today, progress, &mut rows)?,
     };
     cross::duplicate_ids(conn, run_id, prefix, settings, &mut rows)?;
     cross::shared_phones(conn, run_id, prefix, settings, &mut rows)?;
@@ -217,6 +223,7 @@ fn check_parallel(
     run_id: i64,
     prefix: &str,
     ids: &[i64],
+    with_measures: bool,
     settings: &mut RuleSettings,
     today: NaiveDate,
     progress: &mut dyn FnMut(u64, u64),
@@ -240,7 +247,7 @@ fn check_parallel(
                 loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some(block) = blocks.get(i) else { break };
-                    let result = read_block(&mut reader, keys, prefix, block).map(|scanned| {
+                    let result = read_block(&mut reader, keys, prefix, block, with_measures).map(|scanned| {
                         let mut out = Vec::new();
                         for h in &scanned {
                             check_scanned(run_id, h, &mut mine, today, &mut out);
@@ -278,6 +285,7 @@ fn check_pipelined(
     run_id: i64,
     prefix: &str,
     ids: &[i64],
+    with_measures: bool,
     settings: &mut RuleSettings,
     today: NaiveDate,
     progress: &mut dyn FnMut(u64, u64),
@@ -311,7 +319,7 @@ fn check_pipelined(
         };
         let mut failed = None;
         for block in ids.chunks(BLOCK) {
-            match read_block(conn, keys, prefix, block) {
+            match read_block(conn, keys, prefix, block, with_measures) {
                 Ok(scanned) => {
                     if block_tx.send(scanned).is_err() {
                         break;
@@ -410,10 +418,13 @@ fn finish(
         .map(|r| [r[0].int().unwrap_or(0), r[1].int().unwrap_or(0), r[2].int().unwrap_or(0)])
         .unwrap_or_default();
     let errors = conn.query_int("SELECT COUNT(*) FROM quality_finding WHERE run_id = ? AND severity = ?", &[P::Int(run_id), P::Text(Severity::Error.code())])?;
-    let rule_count = rules_in_force(settings, prefix);
+    let with_measures = measures_in_use(conn, county_of(prefix))?;
+    let rule_count = rules_in_force(settings, prefix, with_measures);
     let mut notes: Vec<String> = std::mem::take(&mut settings.problems);
-    let waiting: Vec<&str> = Rule::ALL.iter().filter(|r| r.def().requires == Requires::Measures).map(|r| r.code()).collect();
-    notes.push(format!("{} 需要帮扶措施数据，待帮扶措施模块上线后自动启用", waiting.join("、")));
+    if !with_measures {
+        let waiting: Vec<&str> = Rule::ALL.iter().filter(|r| r.def().requires == Requires::Measures).map(|r| r.code()).collect();
+        notes.push(format!("{} 需要帮扶措施数据：本区域录入帮扶措施后自动启用", waiting.join("、")));
+    }
     let message = notes.join("；");
     let elapsed = started.elapsed().as_millis() as i64;
     conn.begin()?;

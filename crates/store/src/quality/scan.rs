@@ -7,6 +7,7 @@ use crate::keyring::Keyring;
 use crate::registry::columns::{from_cell, household_column_list, household_columns, member_column_list, member_columns};
 use bangfu_domain::fields::{HouseholdField as HF, HOUSEHOLD_FIELD_COUNT, MEMBER_FIELD_COUNT};
 use bangfu_domain::registry::{HouseholdDoc, INCOME_FIELDS, IncomeRecord, MemberRecord};
+use bangfu_domain::quality::{MeasureFact, MeasureKind};
 use bangfu_domain::value::Value;
 use bangfu_domain::ResidentId;
 use chrono::NaiveDate;
@@ -21,6 +22,15 @@ pub struct Scanned {
     pub member_ids: Vec<i64>,
     /// Why (part of) the record could not be read; the household is reported instead of checked.
     pub unreadable: Option<String>,
+    /// The household's assistance measures, when the region records measures at all (`None`:
+    /// measure rules stay off rather than flag every household).
+    pub measures: Option<Vec<MeasureFact>>,
+}
+
+/// Whether the region records assistance measures (then the rules that need them run).
+pub fn measures_in_use(conn: &mut Conn, prefix: &str) -> Result<bool> {
+    let pattern = format!("{prefix}%");
+    Ok(conn.query_opt("SELECT 1 FROM assistance_measure WHERE region_code LIKE ? LIMIT 1", &[P::Text(&pattern)])?.is_some())
 }
 
 /// A stand-in key for a member whose stored key does not parse; the checks read the stored
@@ -46,7 +56,7 @@ pub fn ids_in_scope(conn: &mut Conn, prefix: &str) -> Result<Vec<i64>> {
 }
 
 /// Reads the households whose ids are in `ids` (ascending, from `ids_in_scope`) with active members and incomes.
-pub fn read_block(conn: &mut Conn, keys: &Keyring, prefix: &str, ids: &[i64]) -> Result<Vec<Scanned>> {
+pub fn read_block(conn: &mut Conn, keys: &Keyring, prefix: &str, ids: &[i64], with_measures: bool) -> Result<Vec<Scanned>> {
     let (Some(&lo), Some(&hi)) = (ids.first(), ids.last()) else { return Ok(Vec::new()) };
     let pattern = format!("{prefix}%");
     let mut out: Vec<Scanned> = Vec::with_capacity(ids.len());
@@ -68,7 +78,7 @@ pub fn read_block(conn: &mut Conn, keys: &Keyring, prefix: &str, ids: &[i64]) ->
             }
         }
         index.insert(id, out.len());
-        out.push(Scanned { id, region_code, doc, member_ids: Vec::new(), unreadable });
+        out.push(Scanned { id, region_code, doc, member_ids: Vec::new(), unreadable, measures: with_measures.then(Vec::new) });
     }
     let sql = format!(
         "SELECT household_id, id, resident_id, {} FROM member WHERE household_id BETWEEN ? AND ? AND status = 'active' ORDER BY household_id, seq, id",
@@ -99,6 +109,19 @@ pub fn read_block(conn: &mut Conn, keys: &Keyring, prefix: &str, ids: &[i64]) ->
             *a = row[2 + i].int();
         }
         out[at].doc.incomes.push(inc);
+    }
+    if with_measures {
+        let rows = conn.query(
+            "SELECT household_id, kind, started_on FROM assistance_measure WHERE household_id BETWEEN ? AND ? ORDER BY household_id, started_on",
+            &[P::Int(lo), P::Int(hi)],
+        )?;
+        for r in rows {
+            let Some(&at) = r[0].int().and_then(|h| index.get(&h)) else { continue };
+            let (Some(kind), Some(started_on)) = (r[1].text().and_then(MeasureKind::parse), r[2].date()) else { continue };
+            if let Some(m) = out[at].measures.as_mut() {
+                m.push(MeasureFact { kind, started_on });
+            }
+        }
     }
     Ok(out)
 }

@@ -167,7 +167,11 @@ pub async fn run(State(state): State<AppState>, p: Principal, Path(id): Path<i64
         previous,
         by_rule,
         by_region,
-        waiting: Rule::ALL.iter().filter(|r| r.def().requires == Requires::Measures).map(|r| Waiting { code: r.def().code, title: r.def().title }).collect(),
+        waiting: Rule::ALL
+            .iter()
+            .filter(|r| r.def().requires == Requires::Measures && detail.run.message.as_deref().unwrap_or_default().contains("需要帮扶措施数据"))
+            .map(|r| Waiting { code: r.def().code, title: r.def().title })
+            .collect(),
     };
     Ok(render(&page))
 }
