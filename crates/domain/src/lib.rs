@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod comparison;
+pub mod compliance;
 pub mod event;
 pub mod fields;
 pub mod pairing;
