@@ -12,6 +12,7 @@ pub mod error;
 pub mod ids;
 pub mod keyring;
 pub mod migrate;
+pub mod pairing;
 pub mod quality;
 pub mod regions;
 pub mod registry;
