@@ -1,6 +1,7 @@
 //! bangfu's persistence: one schema and migration chain for SQLite and PostgreSQL, repositories
 //! scoped by region, the bulk import path, copying and backing up whole installations.
 
+pub mod activity;
 pub mod audit;
 pub mod backup;
 pub mod bulk;
