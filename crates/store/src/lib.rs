@@ -7,6 +7,7 @@ pub mod backup;
 pub mod bulk;
 pub mod comparison;
 pub mod comparison_web;
+pub mod compliance;
 pub mod copy;
 pub mod db;
 pub mod error;

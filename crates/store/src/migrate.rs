@@ -13,6 +13,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "comparison", include_str!("../migrations/0006_comparison.sql")),
     (7, "pairing", include_str!("../migrations/0007_pairing.sql")),
     (8, "reference", include_str!("../migrations/0008_reference.sql")),
+    (10, "compliance", include_str!("../migrations/0010_compliance.sql")),
 ];
 
 /// The version this program needs.
