@@ -20,6 +20,7 @@ use bangfu_domain::RegionScope;
 #[allow(unused_imports)]
 use chrono::NaiveDate;
 
+pub mod assign;
 pub mod caseload;
 pub mod coverage;
 pub mod handover;
