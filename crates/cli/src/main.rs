@@ -64,6 +64,9 @@ pub enum Command {
     /// 数据比对：导入部门名单（低保、医疗、残联、学籍、死亡、迁出、危房、就业、企业、车辆、财政供养），生成核实工单并跟踪办结
     #[command(subcommand)]
     Compare(cmd::compare::CompareCommand),
+    /// 结对帮扶：导入导出帮扶任务分配表、结对列表、覆盖情况、包户数、交接、帮扶人与单位
+    #[command(subcommand)]
+    Pairing(cmd::pairing::PairingCommand),
 }
 
 impl Cli {

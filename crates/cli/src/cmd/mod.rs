@@ -8,6 +8,7 @@ pub mod demo;
 pub mod export;
 pub mod household;
 pub mod import;
+pub mod pairing;
 pub mod region;
 pub mod serve;
 pub mod summary;
@@ -64,5 +65,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Audit(c) => audit::run(&ctx, c),
         Command::Check(a) => check::run(&ctx, a),
         Command::Compare(c) => compare::run(&ctx, c),
+        Command::Pairing(c) => pairing::run(&ctx, c),
     }
 }
