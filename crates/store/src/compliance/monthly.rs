@@ -171,6 +171,10 @@ impl Monthly {
     }
 }
 
+/// A helper–household pairing's month: village, helper, household, visits by the helper, last visit
+/// by anyone, visits needed, days limit.
+type Pair = (String, i64, i64, i64, Option<NaiveDate>, i64, i64);
+
 pub(crate) fn township_of(code: &str) -> String {
     if code.len() >= 9 { format!("{}000", &code[..9]) } else { code.to_string() }
 }
@@ -188,7 +192,7 @@ pub fn monthly(conn: &mut Conn, req: &MonthlyRequest) -> Result<Monthly> {
     problems.extend(p);
 
     let mut villages: BTreeMap<String, AreaRow> = BTreeMap::new();
-    let mut pairs: Vec<(String, i64, i64, i64, Option<NaiveDate>, i64, i64)> = Vec::new(); // village, helper, household, n, last, need, days limit
+    let mut pairs: Vec<Pair> = Vec::new();
     let mut units = Vec::new();
     let mut leaders = Vec::new();
     let mut team = Vec::new();
