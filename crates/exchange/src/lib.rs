@@ -7,6 +7,7 @@ pub mod defects;
 pub mod export;
 pub mod import;
 pub mod layout;
+pub mod ledgers;
 pub mod pairing_sheet;
 pub mod worklist;
 
