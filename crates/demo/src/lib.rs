@@ -19,6 +19,7 @@ mod ids;
 mod income;
 mod member;
 mod names;
+pub mod assist;
 mod rule_defects;
 mod tables;
 

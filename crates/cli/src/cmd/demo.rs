@@ -192,6 +192,7 @@ pub fn run(ctx: &Ctx, a: DemoArgs) -> Result<()> {
         started.elapsed().as_secs_f64(),
         ctx.url.display()
     );
+    super::pairing::load_demo(&mut store, &county, a.seed, today)?;
     super::summary::print_summary(&mut store, &ctx.scope, None)
 }
 

@@ -343,3 +343,151 @@ pub fn run(ctx: &Ctx, c: PairingCommand) -> Result<()> {
         }
     }
 }
+
+/// Writes the demo's pairing assistance (units, helpers, work teams, pairings and the demo
+/// county's caseload 8/7/6/5/4) for the registry in the store, in one transaction with bulk
+/// writes; prints one line. Does nothing when pairings already exist.
+pub fn load_demo(store: &mut bangfu_store::Store, county: &bangfu_demo::DemoCounty, seed: u64, today: chrono::NaiveDate) -> Result<()> {
+    use bangfu_demo::assist::{self, PlanSide};
+    use bangfu_store::bulk::write_rows;
+    use bangfu_store::db::Cell;
+    let started = std::time::Instant::now();
+    let conn = &mut store.conn;
+    if conn.query_int("SELECT COUNT(*) FROM pairing", &[])? > 0 {
+        return Ok(());
+    }
+    let households: Vec<(i64, String, bool)> = conn
+        .query("SELECT id, region_code, household_type FROM household WHERE status = 'active' ORDER BY id", &[])?
+        .iter()
+        .filter_map(|r| Some((r[0].int()?, r[1].string(), matches!(r[2].text(), Some("poor" | "exited" | "monitored")))))
+        .collect();
+    let students: Vec<(i64, String)> = conn
+        .query(
+            "SELECT m.id, m.region_code FROM member m JOIN household h ON h.id = m.household_id WHERE m.status = 'active' AND m.school_status IS NOT NULL \
+             AND m.school_status NOT IN ('not_student', 'preschool_age') AND h.status = 'active' AND h.household_type IN ('poor', 'exited', 'monitored') ORDER BY m.id",
+            &[],
+        )?
+        .iter()
+        .filter_map(|r| Some((r[0].int()?, r[1].string())))
+        .collect();
+    let plan = assist::plan(county, &households, &students, seed, today);
+    let now = bangfu_store::now_utc();
+    let actor = Actor::new(Actor::cli().name, "demo");
+    conn.begin()?;
+    let result = (|| -> Result<()> {
+        let alloc = |conn: &mut bangfu_store::Conn, name: &str, n: usize| -> Result<i64> { Ok(if n == 0 { 0 } else { bangfu_store::ids::allocate(conn, name, n as i64)? }) };
+        let u0 = alloc(conn, "assist_unit", plan.units.len())?;
+        let h0 = alloc(conn, "helper", plan.helpers.len())?;
+        let t0 = alloc(conn, "work_team", plan.teams.len())?;
+        let p0 = alloc(conn, "pairing", plan.pairings.len())?;
+        let text = |s: &str| Cell::Text(s.to_string());
+        let rows: Vec<Vec<Cell>> = plan
+            .units
+            .iter()
+            .enumerate()
+            .map(|(i, u)| vec![Cell::Int(u0 + i as i64), text(&u.name), text(u.kind.code()), u.parent.map(|p| Cell::Int(u0 + p as i64)).unwrap_or(Cell::Null), text(&u.region_code), text("active"), text(&now), text(&now), Cell::Int(1)])
+            .collect();
+        write_rows(conn, "assist_unit", &["id", "name", "kind", "parent_id", "region_code", "status", "created_at", "updated_at", "version"], &rows)?;
+        let rows: Vec<Vec<Cell>> = plan
+            .helpers
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                vec![
+                    Cell::Int(h0 + i as i64),
+                    text(&h.name),
+                    text(h.kind.code()),
+                    Cell::Int(u0 + h.unit as i64),
+                    h.rank.map(|r| text(r.code())).unwrap_or(Cell::Null),
+                    text(h.position),
+                    text(&h.phone),
+                    text(&plan.units[h.unit].region_code),
+                    text("active"),
+                    text(&now),
+                    text(&now),
+                    Cell::Int(1),
+                ]
+            })
+            .collect();
+        write_rows(conn, "helper", &["id", "name", "kind", "unit_id", "rank", "position", "phone", "region_code", "status", "created_at", "updated_at", "version"], &rows)?;
+        let rows: Vec<Vec<Cell>> = plan
+            .teams
+            .iter()
+            .enumerate()
+            .map(|(i, t)| vec![Cell::Int(t0 + i as i64), text(&t.name), Cell::Int(u0 + t.unit as i64), text(&t.village_code), Cell::Date(t.started_on), text("active"), text(&now), Cell::Int(1)])
+            .collect();
+        write_rows(conn, "work_team", &["id", "name", "unit_id", "village_code", "started_on", "status", "created_at", "version"], &rows)?;
+        let mut rows: Vec<Vec<Cell>> = Vec::new();
+        for (i, t) in plan.teams.iter().enumerate() {
+            rows.push(vec![Cell::Int(t0 + i as i64), Cell::Int(h0 + t.secretary as i64), text("first_secretary"), Cell::Date(t.started_on)]);
+            for m in &t.members {
+                rows.push(vec![Cell::Int(t0 + i as i64), Cell::Int(h0 + *m as i64), text("member"), Cell::Date(t.started_on)]);
+            }
+        }
+        write_rows(conn, "team_member", &["team_id", "helper_id", "role", "started_on"], &rows)?;
+        let side = |s: &PlanSide| -> (&'static str, Cell, Cell) {
+            match s {
+                PlanSide::Helper(i) => ("helper", Cell::Int(h0 + *i as i64), Cell::Null),
+                PlanSide::Unit(i) => ("unit", Cell::Int(u0 + *i as i64), Cell::Null),
+                PlanSide::School(i) => ("school", Cell::Int(u0 + *i as i64), Cell::Null),
+                PlanSide::Team(i) => ("team", Cell::Int(t0 + *i as i64), Cell::Null),
+                PlanSide::Household(id) => ("household", Cell::Int(*id), Cell::Null),
+                PlanSide::Student(id) => ("student", Cell::Int(*id), Cell::Null),
+                PlanSide::Village(c) => ("village", Cell::Null, Cell::Text(c.clone())),
+            }
+        };
+        let rows: Vec<Vec<Cell>> = plan
+            .pairings
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let (hk, hid, hr) = side(&p.helper);
+                let (bk, bid, br) = side(&p.beneficiary);
+                vec![Cell::Int(p0 + i as i64), text(p.kind.code()), text(hk), hid, hr, text(bk), bid, br, text(&p.region_code), Cell::Date(p.started_on), text("active"), text(&now), text(&now), Cell::Int(1)]
+            })
+            .collect();
+        write_rows(
+            conn,
+            "pairing",
+            &["id", "kind", "helper_kind", "helper_id", "helper_region", "beneficiary_kind", "beneficiary_id", "beneficiary_region", "region_code", "started_on", "status", "created_at", "updated_at", "version"],
+            &rows,
+        )?;
+        Ok(())
+    })();
+    match result {
+        Ok(()) => conn.commit()?,
+        Err(e) => {
+            let _ = conn.rollback();
+            return Err(e);
+        }
+    }
+    let prefix = county.county.code.prefix().to_string();
+    for (rank, value) in &plan.caseload {
+        caseload::set_limit(conn, &actor, &prefix, *rank, *value, Some("演示县：凤山 8/7/6/5/4"))?;
+    }
+    let households_paired = plan.pairings.iter().filter(|p| p.kind.counts_for_caseload()).count();
+    let students_paired = plan.pairings.iter().filter(|p| p.kind == PairingKind::TeacherStudent).count();
+    bangfu_store::audit::record(
+        conn,
+        &actor,
+        bangfu_store::audit::Entry {
+            region_code: Some(county.county.code.as_str()),
+            entity: "pairing",
+            entity_id: None,
+            action: "demo",
+            before: None,
+            after: Some(serde_json::json!({"units": plan.units.len(), "helpers": plan.helpers.len(), "teams": plan.teams.len(), "pairings": plan.pairings.len()}).to_string()),
+        },
+    )?;
+    println!(
+        "演示结对帮扶：单位 {} 个、帮扶人 {} 名、驻村工作队 {} 支、结对 {} 个（包户 {} 户、结对学生 {} 名），用时 {:.1} 秒\n",
+        plan.units.len(),
+        plan.helpers.len(),
+        plan.teams.len(),
+        plan.pairings.len(),
+        households_paired,
+        students_paired,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
