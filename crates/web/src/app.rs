@@ -83,6 +83,8 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::handlers::transfer::router())
         .merge(crate::handlers::quality::router())
         .merge(crate::handlers::compare::router())
+        .merge(crate::handlers::pairing::router())
+        .merge(crate::handlers::activity::router())
         .fallback(|| async { crate::error::AppError::NotFound })
         .layer(DefaultBodyLimit::max(2 * 1024 * 1024))
         .layer(middleware::from_fn(same_origin))

@@ -385,7 +385,8 @@ fn push_flag(flags: &mut Vec<String>, f: &str) {
     }
 }
 
-fn is_paired_ever(conn: &mut Conn, helper_id: i64, household_id: i64) -> Result<bool> {
+/// Whether a helper has ever been paired with a household (helper—household or leader—household).
+pub fn is_paired_ever(conn: &mut Conn, helper_id: i64, household_id: i64) -> Result<bool> {
     Ok(conn.query_int(
         "SELECT COUNT(*) FROM pairing WHERE beneficiary_kind = 'household' AND beneficiary_id = ? AND helper_kind = 'helper' AND helper_id = ?",
         &[P::Int(household_id), P::Int(helper_id)],

@@ -1,5 +1,6 @@
 //! The JSON API under /api/v1: authenticated by session or API token, scoped like the pages.
 
+pub mod activities;
 pub mod compare;
 pub mod detail;
 pub mod edit;
@@ -37,6 +38,9 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/compare/orders", get(compare::orders))
         .route("/api/v1/compare/orders/{id}", get(compare::order).patch(compare::update))
         .route("/api/v1/compare/progress", get(compare::progress))
+        .route("/api/v1/activities", get(activities::list).post(activities::create))
+        .route("/api/v1/activities/{id}/photos", post(activities::photos).layer(DefaultBodyLimit::max(crate::handlers::activity::PHOTO_BODY_LIMIT)))
+        .route("/api/v1/households/{id}/measures", get(activities::household_measures).post(activities::add_measure))
         .route("/api/v1/openapi.json", get(openapi::serve))
         .route("/api/v1/{*rest}", any(|| async { ApiError::from(AppError::NotFound) }))
 }

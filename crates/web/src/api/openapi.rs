@@ -63,6 +63,11 @@ impl Modify for Security {
         super::compare::order,
         super::compare::update,
         super::compare::progress,
+        super::activities::create,
+        super::activities::list,
+        super::activities::photos,
+        super::activities::household_measures,
+        super::activities::add_measure,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&Security),
@@ -72,6 +77,7 @@ impl Modify for Security {
         (name = "imports", description = "Imports started from the browser"),
         (name = "quality", description = "Data-quality rules (逻辑校验), runs over a region as background jobs, findings, and checking one household"),
         (name = "compare", description = "Comparison with department lists (数据比对): lists uploaded as background jobs, the work orders they produce for the villages, their verification and completion per township"),
+        (name = "activities", description = "Field work (走访, sign-ins, work logs, stints, trainings, meetings, donations, purchases, dividends) with photos, recorded idempotently by client_uuid, and assistance measures (帮扶措施) per household"),
     )
 )]
 struct ApiDoc;

@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 const FILES: &[(&str, &str, &str)] = &[
     ("app.css", "text/css; charset=utf-8", include_str!("../../assets/app.css")),
     ("app.js", "text/javascript; charset=utf-8", include_str!("../../assets/app.js")),
+    ("visit.js", "text/javascript; charset=utf-8", include_str!("../../assets/visit.js")),
 ];
 
 pub async fn asset(Path(name): Path<String>) -> Response {

@@ -1,6 +1,7 @@
 //! Page handlers, one module per feature.
 
 pub mod account;
+pub mod activity;
 pub mod assets;
 pub mod audit;
 pub mod compare;
@@ -9,6 +10,7 @@ pub mod edit;
 pub mod health;
 pub mod households;
 pub mod login;
+pub mod pairing;
 pub mod quality;
 pub mod transfer;
 

@@ -85,6 +85,8 @@ struct HouseholdPage {
     checked: bool,
     /// Its work orders still to do from department lists (比对工单).
     orders: crate::handlers::compare::HouseholdSection,
+    /// Who helps, the measures and the visits (帮扶).
+    assistance: crate::handlers::activity::household::HouseholdSection,
 }
 
 const SECTIONS: &[(&str, &[HF])] = &[
@@ -153,6 +155,7 @@ fn member_view(id: i64, m: &bangfu_domain::registry::MemberRecord, reveal: bool)
 async fn page(state: &AppState, p: &Principal, id: i64, reveal: bool, saved: bool, checked: bool) -> AppResult<Response> {
     p.require(Capability::ViewRegistry)?;
     let scope: RegionScope = p.scope();
+    let pp = p.clone();
     let loaded = state
         .db
         .run(move |c, keys| {
@@ -161,10 +164,11 @@ async fn page(state: &AppState, p: &Principal, id: i64, reveal: bool, saved: boo
             let history = audit::history(c, "household", &id.to_string(), 200)?;
             let quality = crate::handlers::quality::household::latest(c, &scope, id);
             let orders = crate::handlers::compare::household_section(c, &scope, id);
-            Ok(Some((h, events, history, quality, orders)))
+            let assistance = crate::handlers::activity::household::household_section(c, &pp, &scope, id);
+            Ok(Some((h, events, history, quality, orders, assistance)))
         })
         .await?;
-    let Some((h, events, history, quality, orders)) = loaded else { return Err(AppError::NotFound) };
+    let Some((h, events, history, quality, orders, assistance)) = loaded else { return Err(AppError::NotFound) };
     let names = state.names();
     let doc = &h.doc;
     let sections = SECTIONS
@@ -213,6 +217,7 @@ async fn page(state: &AppState, p: &Principal, id: i64, reveal: bool, saved: boo
         quality: crate::handlers::quality::household::QualitySection::new(quality),
         checked,
         orders,
+        assistance,
     };
     Ok(render(&page))
 }
