@@ -39,6 +39,7 @@ const INDEXES: &[(&str, &str)] = &[
     ("activity_scope", "CREATE INDEX activity_scope ON activity (region_code, kind, occurred_on)"),
     ("activity_helper_activity", "CREATE INDEX activity_helper_activity ON activity_helper (activity_id)"),
     ("activity_helper_household", "CREATE INDEX activity_helper_household ON activity_helper (household_id, kind, occurred_on, helper_id)"),
+    ("activity_helper_kind", "CREATE INDEX activity_helper_kind ON activity_helper (helper_id, kind, occurred_on)"),
     ("activity_helper_place", "CREATE INDEX activity_helper_place ON activity_helper (region_code, occurred_on, helper_id)"),
 ];
 

@@ -314,10 +314,10 @@ pub fn monthly(conn: &mut Conn, req: &MonthlyRequest) -> Result<Monthly> {
     let (f, fp) = filter("p.region_code", &scope_part);
     let sql = format!(
         "SELECT hp.id, hp.name, hp.kind, u.name, \
-           (SELECT COUNT(*) FROM activity_helper ah WHERE ah.helper_id = hp.id AND ah.occurred_on >= ? AND ah.occurred_on <= ? AND ah.kind = 'visit') \
-         FROM helper hp LEFT JOIN assist_unit u ON u.id = hp.unit_id \
-         WHERE hp.id IN (SELECT p.helper_id FROM pairing p WHERE p.kind IN ('helper_household', 'leader_household') AND p.helper_kind = 'helper' \
-           AND {f} AND p.started_on <= ? AND (p.ended_on IS NULL OR p.ended_on >= ?) AND (p.status = 'active' OR p.ended_on IS NOT NULL))"
+           (SELECT COUNT(*) FROM activity_helper ah WHERE ah.helper_id = x.helper_id AND ah.occurred_on >= ? AND ah.occurred_on <= ? AND ah.kind = 'visit') \
+         FROM (SELECT DISTINCT p.helper_id FROM pairing p WHERE p.kind IN ('helper_household', 'leader_household') AND p.helper_kind = 'helper' \
+           AND {f} AND p.started_on <= ? AND (p.ended_on IS NULL OR p.ended_on >= ?) AND (p.status = 'active' OR p.ended_on IS NOT NULL)) x \
+         JOIN helper hp ON hp.id = x.helper_id LEFT JOIN assist_unit u ON u.id = hp.unit_id"
     );
     let mut pv = vec![P::Date(first), P::Date(last)];
     pv.extend(fp.iter().map(|s| P::Text(s)));
