@@ -93,20 +93,24 @@
   }
 
   // ---- photos: resized on the device ----
+  // read as a data: URL (the page's CSP allows data: images, not blob:), drawn smaller on a canvas
   function resize(file) {
     return new Promise(function (resolve) {
-      var url = URL.createObjectURL(file);
-      var img = new Image();
-      img.onload = function () {
-        var w = img.naturalWidth, h = img.naturalHeight, s = Math.min(1, MAX_SIDE / Math.max(w, h));
-        var c = document.createElement('canvas');
-        c.width = Math.round(w * s); c.height = Math.round(h * s);
-        c.getContext('2d').drawImage(img, 0, 0, c.width, c.height);
-        URL.revokeObjectURL(url);
-        resolve(c.toDataURL('image/jpeg', 0.82));
+      var reader = new FileReader();
+      reader.onerror = function () { resolve(null); };
+      reader.onload = function () {
+        var img = new Image();
+        img.onload = function () {
+          var w = img.naturalWidth, h = img.naturalHeight, s = Math.min(1, MAX_SIDE / Math.max(w, h));
+          var c = document.createElement('canvas');
+          c.width = Math.round(w * s); c.height = Math.round(h * s);
+          c.getContext('2d').drawImage(img, 0, 0, c.width, c.height);
+          resolve(c.toDataURL('image/jpeg', 0.82));
+        };
+        img.onerror = function () { resolve(null); };
+        img.src = reader.result;
       };
-      img.onerror = function () { URL.revokeObjectURL(url); resolve(null); };
-      img.src = url;
+      reader.readAsDataURL(file);
     });
   }
   function dataUrlBlob(u) {
@@ -223,6 +227,8 @@
       var files = Array.prototype.slice.call((form.querySelector('input[type=file]') || {}).files || []);
       Promise.all(files.map(resize)).then(function (photos) {
         var entry = { data: api.body, photos: photos.filter(function (p) { return p; }), household: d.household_id };
+        var unreadable = photos.length - entry.photos.length;
+        if (unreadable) status(unreadable + ' 张照片无法读取（不是图片？），未上传');
         var q = queue().filter(function (e) { return e.data.client_uuid !== entry.data.client_uuid; });
         q.push(entry);
         if (!store(QUEUE, q)) {

@@ -117,3 +117,69 @@ async fn a_visit_typed_offline_is_kept_queued_and_sent_once_when_the_network_ret
     b.close().await;
     app.stop().await;
 }
+
+/// The width and height in a JPEG's start-of-frame segment.
+fn jpeg_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    let mut i = 2;
+    while i + 9 < bytes.len() {
+        if bytes[i] != 0xFF {
+            return None;
+        }
+        let marker = bytes[i + 1];
+        let len = u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]) as usize;
+        if (0xC0..=0xC3).contains(&marker) {
+            let h = u16::from_be_bytes([bytes[i + 5], bytes[i + 6]]) as u32;
+            let w = u16::from_be_bytes([bytes[i + 7], bytes[i + 8]]) as u32;
+            return Some((w, h));
+        }
+        i += 2 + len;
+    }
+    None
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_photo_is_resized_on_the_device_before_upload() {
+    let app = TestApp::sqlite().await;
+    let region = app.region_of("village").await;
+    let hh = app.household_in(&prefix_of(&region));
+    paired_helper(&app, 1, hh).await;
+    let b = browser_or_skip!(app);
+    b.resize(PHONE).await;
+    b.login("village").await;
+    b.goto(&format!("/visits/new?household={hh}")).await;
+    b.wait_for("form[data-visit-form]").await;
+    b.fill("#v-problems", "缺少劳动力").await;
+    // a 3000 × 2000 PNG, as a phone camera would give a large picture
+    let size = b
+        .c
+        .execute(
+            "return new Promise(function (done) { var c = document.createElement('canvas'); c.width = 3000; c.height = 2000; var g = c.getContext('2d'); \
+             for (var i = 0; i < 60; i++) { g.fillStyle = 'hsl(' + (i * 6) + ',60%,50%)'; g.fillRect(i * 50, 0, 50, 2000); } \
+             c.toBlob(function (blob) { var dt = new DataTransfer(); dt.items.add(new File([blob], 'big.png', { type: 'image/png' })); \
+             document.getElementById('v-photo').files = dt.files; done(blob.size); }, 'image/png'); })",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(size.as_u64().unwrap() > 0);
+    let submit = b.find("#visit-submit").await;
+    b.click_and_wait(&submit).await;
+    assert!(b.path().await.starts_with("/activities/"), "the saved visit is shown: {}", b.path().await);
+    b.wait_for("#activity-saved").await;
+    assert!(b.exists("#photos img").await, "the photo is shown");
+    let (mime, bytes) = app
+        .state
+        .db
+        .run(|c, _| {
+            let r = c.query("SELECT mime, bytes FROM activity_photo", &[])?;
+            Ok((r[0][0].string(), r[0][1].bytes().unwrap_or_default().to_vec()))
+        })
+        .await
+        .unwrap();
+    assert_eq!(mime, "image/jpeg", "re-encoded as JPEG on the device");
+    let (w, h) = jpeg_size(&bytes).expect("a JPEG frame");
+    assert_eq!((w, h), (1600, 1067), "the longer side is 1600 px");
+    assert_eq!(activities(&app).await, 1);
+    b.close().await;
+    app.stop().await;
+}
