@@ -23,6 +23,9 @@ pub enum Capability {
     ManageRules,
     /// Import department lists and compare them with the registry (数据比对) for a region in scope.
     Compare,
+    /// Manage pairing assistance (结对帮扶): units, helpers, teams, pairings, hand-overs and the
+    /// 对口帮扶任务分配表 import, in scope.
+    ManagePairing,
 }
 
 use Capability::*;
@@ -115,13 +118,13 @@ impl Role {
 
     pub fn capabilities(self) -> &'static [Capability] {
         match self {
-            Role::Admin => &[ViewRegistry, EditRegistry, Import, Export, RevealProtected, ViewAudit, ManageUsers, RunChecks, ManageRules, Compare],
-            Role::CountyOffice => &[ViewRegistry, EditRegistry, Import, Export, RevealProtected, ViewAudit, RunChecks, ManageRules, Compare],
-            Role::TownshipStaff => &[ViewRegistry, EditRegistry, Import, Export, RevealProtected, RunChecks],
+            Role::Admin => &[ViewRegistry, EditRegistry, Import, Export, RevealProtected, ViewAudit, ManageUsers, RunChecks, ManageRules, Compare, ManagePairing],
+            Role::CountyOffice => &[ViewRegistry, EditRegistry, Import, Export, RevealProtected, ViewAudit, RunChecks, ManageRules, Compare, ManagePairing],
+            Role::TownshipStaff => &[ViewRegistry, EditRegistry, Import, Export, RevealProtected, RunChecks, ManagePairing],
             Role::VillageCadre | Role::FirstSecretary => &[ViewRegistry, EditRegistry, Export, RevealProtected, RunChecks],
             Role::Helper | Role::SchoolStaff => &[ViewRegistry],
             Role::EducationBureau => &[ViewRegistry, Import, Export],
-            Role::DataOfficer => &[ViewRegistry, Import, Export, RunChecks, ManageRules, Compare],
+            Role::DataOfficer => &[ViewRegistry, Import, Export, RunChecks, ManageRules, Compare, ManagePairing],
             Role::Leader => &[ViewRegistry, Export, ViewAudit],
             Role::Inspector => &[ViewRegistry, ViewAudit],
         }
@@ -179,5 +182,12 @@ mod tests {
             assert!(r.can(EditRegistry) && !r.can(ManageUsers), "{r:?}");
         }
         assert!(!Role::DataOfficer.can(EditRegistry), "a data officer imports lists but does not verify orders");
+    }
+
+    #[test]
+    fn pairings_are_managed_by_county_township_and_data_staff() {
+        for r in Role::ALL {
+            assert_eq!(r.can(ManagePairing), matches!(r, Role::Admin | Role::CountyOffice | Role::TownshipStaff | Role::DataOfficer), "{r:?}");
+        }
     }
 }

@@ -56,6 +56,7 @@ pub fn capability_code(c: Capability) -> &'static str {
         Capability::RunChecks => "run_checks",
         Capability::ManageRules => "manage_rules",
         Capability::Compare => "compare",
+        Capability::ManagePairing => "manage_pairing",
     }
 }
 
