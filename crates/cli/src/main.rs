@@ -67,6 +67,8 @@ pub enum Command {
     /// 结对帮扶：导入导出帮扶任务分配表、结对列表、覆盖情况、包户数、交接、帮扶人与单位
     #[command(subcommand)]
     Pairing(cmd::pairing::PairingCommand),
+    /// 帮扶工作考核：按月统计走访率、落后名单、超期未走访户，导出走访台账和帮扶工作台账，查看帮扶人的本月任务，设置考核参数
+    Compliance(cmd::compliance::ComplianceArgs),
 }
 
 impl Cli {

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod check;
 pub mod compare;
+pub mod compliance;
 pub mod db;
 pub mod demo;
 pub mod export;
@@ -66,5 +67,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Check(a) => check::run(&ctx, a),
         Command::Compare(c) => compare::run(&ctx, c),
         Command::Pairing(c) => pairing::run(&ctx, c),
+        Command::Compliance(a) => compliance::run(&ctx, a),
     }
 }
