@@ -180,6 +180,14 @@ async fn a_large_photo_is_resized_on_the_device_before_upload() {
     let (w, h) = jpeg_size(&bytes).expect("a JPEG frame");
     assert_eq!((w, h), (1600, 1067), "the longer side is 1600 px");
     assert_eq!(activities(&app).await, 1);
+
+    // on a phone nothing is wider than the screen: the saved visit, the form, the household file
+    for (name, path) in [("activity", b.path().await), ("visit-form", format!("/visits/new?household={hh}")), ("household-assistance", format!("/households/{hh}"))] {
+        b.goto(&path).await;
+        b.resize(PHONE).await;
+        assert_eq!(b.horizontal_overflow().await, None, "{path} on a phone");
+        b.screenshot(name, PHONE).await;
+    }
     b.close().await;
     app.stop().await;
 }
