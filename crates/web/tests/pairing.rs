@@ -350,7 +350,106 @@ async fn coverage_is_the_stores_and_a_village_cadre_sees_only_their_village() {
             assert_eq!(r.status(), 422);
             assert!(r.text().await.unwrap().contains("不在您的管辖范围内"));
         }
-        let _ = json!({});
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn the_api_creates_lists_hands_over_and_imports_within_the_scope() {
+    for app in TestApp::all().await {
+        let (c, csrf) = app.login("township").await;
+        let township = prefix_of(&app.region_of("township").await);
+        let hs = households(&app, &township).await;
+        let api = |path: &str| app.url(&format!("/api/v1/pairing{path}"));
+
+        // a bad helper: 422 with the field
+        let r = c.post(api("/helpers")).header("X-CSRF-Token", &csrf).json(&json!({"name": " ", "phone": "abc"})).send().await.unwrap();
+        assert_eq!(r.status(), 422, "{}", app.backend());
+        let e: Value = r.json().await.unwrap();
+        assert!(e["error"]["fields"]["name"].as_str().unwrap().contains("姓名"), "{e}");
+        // without the CSRF header a session cannot write
+        let r = c.post(api("/helpers")).json(&json!({"name": "周帮扶", "region_code": format!("{township:0<12}")})).send().await.unwrap();
+        assert_eq!(r.status(), 403);
+
+        let mut ids = Vec::new();
+        for (name, phone) in [("周帮扶", "13600001111"), ("吴接手", "13600002222")] {
+            let r = c.post(api("/helpers")).header("X-CSRF-Token", &csrf).json(&json!({"name": name, "rank": "ordinary", "phone": phone, "region_code": format!("{township:0<12}")})).send().await.unwrap();
+            assert_eq!(r.status(), 201, "{}: {}", app.backend(), r.text().await.unwrap());
+            let h: Value = r.json().await.unwrap();
+            assert_eq!(h["phone"], format!("{}****{}", &phone[..3], &phone[7..]));
+            ids.push(h["id"].as_i64().unwrap());
+        }
+        let (a, b) = (ids[0], ids[1]);
+        for h in &hs[..2] {
+            let r = c.post(api("/pairings")).header("X-CSRF-Token", &csrf).json(&json!({"kind": "helper_household", "helper": a.to_string(), "beneficiary": h.1, "started_on": "2026-02-01", "plan_goal": "稳定增收"})).send().await.unwrap();
+            assert_eq!(r.status(), 201, "{}: {}", app.backend(), r.text().await.unwrap());
+        }
+        let r = c.post(api("/pairings")).header("X-CSRF-Token", &csrf).json(&json!({"kind": "helper_household", "helper": b.to_string(), "beneficiary": hs[0].1})).send().await.unwrap();
+        assert_eq!(r.status(), 422);
+        let e: Value = r.json().await.unwrap();
+        assert!(e["error"]["message"].as_str().unwrap().contains("该户已有帮扶责任人"), "{e}");
+
+        let d: Value = c.get(api(&format!("/helpers/{a}"))).send().await.unwrap().json().await.unwrap();
+        assert_eq!(d["helper"]["households"], 2, "{d}");
+        let page: Value = c.get(api(&format!("/pairings?kind=helper_household&status=active&helper_id={a}"))).send().await.unwrap().json().await.unwrap();
+        assert_eq!(page["total"], 2);
+
+        // hand-over
+        let r = c.post(api(&format!("/helpers/{a}/handover"))).header("X-CSRF-Token", &csrf).json(&json!({"to_helper": b, "on_date": "2026-06-01", "reason": "退休", "mark_left": true})).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{}", app.backend());
+        let h: Value = r.json().await.unwrap();
+        assert_eq!((h["ended"].as_i64(), h["created"].as_i64(), h["successor_households"].as_i64()), (Some(2), Some(2), Some(2)), "{h}");
+        let d: Value = c.get(api(&format!("/helpers/{a}"))).send().await.unwrap().json().await.unwrap();
+        assert_eq!(d["helper"]["status"], "left");
+        assert!(d["pairings"].as_array().unwrap().iter().all(|p| p["status"] == "ended" && p["replaced_by"].is_i64()), "{d}");
+
+        // end one of B's
+        let page: Value = c.get(api(&format!("/pairings?helper_id={b}"))).send().await.unwrap().json().await.unwrap();
+        let id = page["items"][0]["id"].as_i64().unwrap();
+        let r = c.post(api(&format!("/pairings/{id}/end"))).header("X-CSRF-Token", &csrf).json(&json!({"reason": ""})).send().await.unwrap();
+        assert_eq!(r.status(), 422);
+        let r = c.post(api(&format!("/pairings/{id}/end"))).header("X-CSRF-Token", &csrf).json(&json!({"reason": "脱贫稳定"})).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+
+        // coverage equals the store's
+        let scope = scope_of(&township);
+        let want = app.state.db.run(move |c, _| Ok(coverage::summary(c, &scope, None)?)).await.unwrap();
+        let got: Value = c.get(api("/coverage")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(got["households_without_helper"].as_i64(), Some(want.households_without_helper), "{}", app.backend());
+        assert_eq!(got["registered_households"].as_i64(), Some(want.registered_households));
+
+        // import through the API
+        let sheet = format!("户编号,帮扶责任人,单位,联系电话,结对开始日期\n{},郑帮扶,镇水利站,13600003333,2026-02-01\n", hs[2].1);
+        let form = Form::new().part("file", Part::bytes(sheet.into_bytes()).file_name("分配表.csv"));
+        let r = c.post(api("/imports")).header("X-CSRF-Token", &csrf).multipart(form).send().await.unwrap();
+        assert_eq!(r.status(), 202, "{}", app.backend());
+        let job: Value = r.json().await.unwrap();
+        let id = job["id"].as_str().unwrap().to_string();
+        let deadline = Instant::now() + Duration::from_secs(120);
+        let done = loop {
+            let s: Value = c.get(api(&format!("/imports/{id}"))).send().await.unwrap().json().await.unwrap();
+            if s["state"] == "done" || s["state"] == "failed" {
+                break s;
+            }
+            assert!(Instant::now() < deadline);
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        };
+        assert_eq!(done["written"], true, "{done}");
+        assert_eq!(done["pairings_created"], 1);
+
+        // a village cadre: reads their village only, cannot manage
+        let (vc, vcsrf) = app.login("village").await;
+        let village = app.region_of("village").await;
+        let page: Value = vc.get(app.url("/api/v1/pairing/pairings?status=active")).send().await.unwrap().json().await.unwrap();
+        assert!(page["items"].as_array().unwrap().iter().all(|p| p["region_code"].as_str().unwrap().starts_with(&village)), "{page}");
+        let r = vc.post(app.url("/api/v1/pairing/helpers")).header("X-CSRF-Token", &vcsrf).json(&json!({"name": "某人", "region_code": village})).send().await.unwrap();
+        assert_eq!(r.status(), 403);
+        if !hs[0].2.starts_with(&village) {
+            let r = vc.get(app.url(&format!("/api/v1/pairing/helpers/{a}"))).send().await.unwrap();
+            assert_eq!(r.status(), 404, "{}: a helper of the township is outside the village", app.backend());
+        }
+        let r = vc.get(app.url(&format!("/api/v1/pairing/imports/{id}"))).send().await.unwrap();
+        assert_eq!(r.status(), 403);
         app.stop().await;
     }
 }

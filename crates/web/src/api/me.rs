@@ -38,7 +38,7 @@ pub struct Me {
     pub user: MeUser,
     pub role: MeRole,
     pub scope: MeScope,
-    /// view_registry, edit_registry, import, export, reveal_protected, view_audit, manage_users, run_checks, manage_rules, compare.
+    /// view_registry, edit_registry, import, export, reveal_protected, view_audit, manage_users, run_checks, manage_rules, compare, manage_pairing.
     pub capabilities: Vec<String>,
     /// Whether the request was authenticated by an API token (else a session cookie).
     pub via_api_token: bool,

@@ -9,6 +9,7 @@ pub mod households;
 pub mod imports;
 pub mod me;
 pub mod openapi;
+pub mod pairing;
 pub mod quality;
 pub mod search;
 
@@ -41,6 +42,14 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/activities", get(activities::list).post(activities::create))
         .route("/api/v1/activities/{id}/photos", post(activities::photos).layer(DefaultBodyLimit::max(crate::handlers::activity::PHOTO_BODY_LIMIT)))
         .route("/api/v1/households/{id}/measures", get(activities::household_measures).post(activities::add_measure))
+        .route("/api/v1/pairing/helpers", get(pairing::list_helpers).post(pairing::create_helper))
+        .route("/api/v1/pairing/helpers/{id}", get(pairing::get_helper))
+        .route("/api/v1/pairing/helpers/{id}/handover", post(pairing::hand_over))
+        .route("/api/v1/pairing/pairings", get(pairing::list_pairings).post(pairing::create_pairing))
+        .route("/api/v1/pairing/pairings/{id}/end", post(pairing::end_pairing))
+        .route("/api/v1/pairing/coverage", get(pairing::coverage))
+        .route("/api/v1/pairing/imports", post(pairing::import).layer(DefaultBodyLimit::disable()))
+        .route("/api/v1/pairing/imports/{job}", get(pairing::import_job))
         .route("/api/v1/openapi.json", get(openapi::serve))
         .route("/api/v1/{*rest}", any(|| async { ApiError::from(AppError::NotFound) }))
 }
