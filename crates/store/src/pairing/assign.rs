@@ -200,10 +200,7 @@ pub fn apply(conn: &mut Conn, actor: &Actor, scope: &RegionScope, batch: &Assign
         let todo: Vec<&Assignment> = batch
             .rows
             .iter()
-            .filter(|a| match active.get(&a.household_id) {
-                Some((_, h, _)) if *h == helper_id(a.helper) => false,
-                _ => true,
-            })
+            .filter(|a| !matches!(active.get(&a.household_id), Some((_, h, _)) if *h == helper_id(a.helper)))
             .collect();
         out.unchanged = (batch.rows.len() - todo.len()) as u64;
         let first = if todo.is_empty() { 0 } else { crate::ids::allocate(conn, "pairing", todo.len() as i64)? };

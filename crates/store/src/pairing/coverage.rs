@@ -193,9 +193,12 @@ pub fn helpers_over_caseload(conn: &mut Conn, scope: &RegionScope) -> Result<Vec
     super::caseload::over_caseload(conn, scope)
 }
 
+/// (region code, name, registered households, of which without a helper).
+pub type RegionHouseholds = (String, Option<String>, i64, i64);
+
 /// Per township (or per village when the scope is a township or a village) of the caller's scope:
 /// registered households and those without a helper. One grouped query.
-pub fn households_by_region(conn: &mut Conn, scope: &RegionScope) -> Result<Vec<(String, Option<String>, i64, i64)>> {
+pub fn households_by_region(conn: &mut Conn, scope: &RegionScope) -> Result<Vec<RegionHouseholds>> {
     let pattern = scope.like_pattern();
     let digits: i64 = if scope.prefix().len() >= 9 { 12 } else { 9 };
     let rows = conn.query(

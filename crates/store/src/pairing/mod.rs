@@ -72,6 +72,7 @@ pub(crate) fn in_tx<T>(conn: &mut Conn, f: impl FnOnce(&mut Conn) -> Result<T>) 
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn record(conn: &mut Conn, actor: &Actor, region: &str, entity: &str, id: i64, action: &str, before: Option<serde_json::Value>, after: Option<serde_json::Value>) -> Result<()> {
     audit::record(
         conn,

@@ -186,8 +186,11 @@ pub(crate) fn check_village(conn: &mut Conn, scope: &RegionScope, code: &str) ->
     }
 }
 
-/// Unit (kind, parent, status) by id, anywhere.
-fn unit_facts(conn: &mut Conn, id: i64) -> Result<Option<(UnitKind, Option<i64>, String, String, String)>> {
+/// A unit's kind, parent, status, region and name.
+type UnitFacts = (UnitKind, Option<i64>, String, String, String);
+
+/// Unit facts by id, anywhere.
+fn unit_facts(conn: &mut Conn, id: i64) -> Result<Option<UnitFacts>> {
     let r = conn.query_opt("SELECT kind, parent_id, status, region_code, name FROM assist_unit WHERE id = ?", &[P::Int(id)])?;
     Ok(r.and_then(|r| Some((UnitKind::parse(r[0].text()?)?, r[1].int(), r[2].string(), r[3].string(), r[4].string()))))
 }
