@@ -85,6 +85,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::handlers::compare::router())
         .merge(crate::handlers::pairing::router())
         .merge(crate::handlers::activity::router())
+        .merge(crate::handlers::compliance::router())
         .fallback(|| async { crate::error::AppError::NotFound })
         .layer(DefaultBodyLimit::max(2 * 1024 * 1024))
         .layer(middleware::from_fn(same_origin))

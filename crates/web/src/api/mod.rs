@@ -2,6 +2,7 @@
 
 pub mod activities;
 pub mod compare;
+pub mod compliance;
 pub mod detail;
 pub mod edit;
 pub mod extract;
@@ -50,6 +51,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/pairing/coverage", get(pairing::coverage))
         .route("/api/v1/pairing/imports", post(pairing::import).layer(DefaultBodyLimit::disable()))
         .route("/api/v1/pairing/imports/{job}", get(pairing::import_job))
+        .route("/api/v1/compliance", get(compliance::month))
+        .route("/api/v1/compliance/due", get(compliance::due))
         .route("/api/v1/openapi.json", get(openapi::serve))
         .route("/api/v1/{*rest}", any(|| async { ApiError::from(AppError::NotFound) }))
 }

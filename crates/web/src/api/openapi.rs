@@ -78,6 +78,8 @@ impl Modify for Security {
         super::pairing::coverage,
         super::pairing::import,
         super::pairing::import_job,
+        super::compliance::month,
+        super::compliance::due,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&Security),
@@ -88,6 +90,7 @@ impl Modify for Security {
         (name = "quality", description = "Data-quality rules (逻辑校验), runs over a region as background jobs, findings, and checking one household"),
         (name = "compare", description = "Comparison with department lists (数据比对): lists uploaded as background jobs, the work orders they produce for the villages, their verification and completion per township"),
         (name = "activities", description = "Field work (走访, sign-ins, work logs, stints, trainings, meetings, donations, purchases, dividends) with photos, recorded idempotently by client_uuid, and assistance measures (帮扶措施) per household"),
+        (name = "compliance", description = "Compliance of field work (考核): the month's rates per township and village, helpers behind and the overdue lists for a scope, and a helper's due list"),
         (name = "pairing", description = "Pairing assistance (结对帮扶): helpers with their caseload and hand-over, pairings of every kind (one effective-dated model with a helper side and a beneficiary side), coverage gaps, and the 对口帮扶任务分配表 import as a background job"),
     )
 )]

@@ -5,6 +5,7 @@ pub mod activity;
 pub mod assets;
 pub mod audit;
 pub mod compare;
+pub mod compliance;
 pub mod dashboard;
 pub mod edit;
 pub mod health;
