@@ -361,3 +361,41 @@ fn everything_is_scoped_to_the_callers_village() {
         assert!(matches!(measures::delete_measure(conn, &actor, &mine, id), Err(StoreError::NotFound(_))), "{}", db.name);
     }
 }
+
+#[test]
+fn the_same_visit_sent_by_two_phones_at_once_is_stored_once() {
+    for mut db in TestDb::all() {
+        let f = fixture(&mut db);
+        let day = today() - Duration::days(2);
+        for round in 0..3 {
+            let barrier = std::sync::Arc::new(std::sync::Barrier::new(4));
+            let handles: Vec<_> = (0..4)
+                .map(|i| {
+                    let url = db.store.url.clone();
+                    let barrier = barrier.clone();
+                    let (hh, helper) = (f.hh, f.helper);
+                    std::thread::spawn(move || {
+                        let mut conn = Conn::open(&url).unwrap();
+                        let mut a = visit(hh, &[helper], day - Duration::days(round));
+                        // two phones with the same entry (same uuid), two with their own
+                        a.client_uuid = Some(if i < 2 { format!("same-{round}") } else { format!("own-{round}-{i}") });
+                        barrier.wait();
+                        activity::record(&mut conn, &test_actor(), &RegionScope::all(), &a)
+                    })
+                })
+                .collect();
+            let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+            let stored: Vec<i64> = results.iter().filter_map(|r| r.as_ref().ok()).filter(|r| !r.duplicate).map(|r| r.id).collect();
+            assert_eq!(stored.len(), 1, "{} round {round}: {results:?}", db.name);
+            for r in &results {
+                match r {
+                    Ok(r) => assert_eq!(r.id, stored[0], "{}", db.name),
+                    Err(StoreError::Invalid(m)) => assert!(m.contains("只登记一次"), "{}: {m}", db.name),
+                    Err(e) if e.to_string().contains("locked") || e.to_string().contains("busy") => panic!("{}: {e}", db.name),
+                    Err(e) => panic!("{}: {e}", db.name),
+                }
+            }
+        }
+        assert_eq!(count(&mut db.store.conn, "activity"), 3, "{}", db.name);
+    }
+}

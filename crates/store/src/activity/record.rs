@@ -252,9 +252,12 @@ fn by_uuid(conn: &mut Conn, scope: &RegionScope, uuid: &str) -> Result<Option<Re
 fn write(conn: &mut Conn, actor: &Actor, scope: &RegionScope, a: &NewActivity, uuid: Option<&str>) -> Result<Recorded> {
     let pattern = scope.like_pattern();
     // the place: the household's village, or the village named
+    // the household's row is locked on PostgreSQL, so two helpers logging the same visit at the same
+    // moment are checked one after the other (SQLite's single writer does the same)
+    let lock = if conn.backend() == crate::db::Backend::Postgres { " FOR UPDATE" } else { "" };
     let region_code = match a.household_id {
         Some(h) => conn
-            .query_opt("SELECT region_code FROM household WHERE id = ? AND region_code LIKE ?", &[P::Int(h), P::Text(&pattern)])?
+            .query_opt(&format!("SELECT region_code FROM household WHERE id = ? AND region_code LIKE ?{lock}"), &[P::Int(h), P::Text(&pattern)])?
             .map(|r| r[0].string())
             .ok_or_else(|| StoreError::NotFound("该户（或它不在您的管辖范围内）".into()))?,
         None => {
