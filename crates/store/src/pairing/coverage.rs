@@ -81,10 +81,19 @@ const HOUSEHOLD_GAP: &str = "FROM household h WHERE h.region_code LIKE ? AND h.s
      AND NOT EXISTS (SELECT 1 FROM pairing p WHERE p.beneficiary_kind = 'household' AND p.beneficiary_id = h.id AND p.status = 'active' AND p.kind IN ('helper_household', 'leader_household'))";
 const VILLAGE_GAP: &str = "FROM region r WHERE r.code LIKE ? AND r.level = 'village' \
      AND NOT EXISTS (SELECT 1 FROM pairing p WHERE p.region_code = r.code AND p.kind IN ('unit_village', 'team_village') AND p.status = 'active')";
-const STUDENT_GAP: &str = "FROM member m JOIN household h ON h.id = m.household_id WHERE m.region_code LIKE ? AND m.status = 'active' \
-     AND m.school_status IS NOT NULL AND m.school_status NOT IN ('not_student', 'preschool_age') \
-     AND h.status = 'active' AND h.household_type IN ('poor', 'exited', 'monitored') \
-     AND NOT EXISTS (SELECT 1 FROM pairing p WHERE p.beneficiary_kind = 'student' AND p.beneficiary_id = m.id AND p.status = 'active' AND p.kind = 'teacher_student')";
+const STUDENT_WHERE: &str = "m.status = 'active' AND m.school_status IS NOT NULL AND m.school_status NOT IN ('not_student', 'preschool_age') \
+     AND h.status = 'active' AND h.household_type IN ('poor', 'exited', 'monitored')";
+const STUDENT_NO_TEACHER: &str = "NOT EXISTS (SELECT 1 FROM pairing p WHERE p.beneficiary_kind = 'student' AND p.beneficiary_id = m.id AND p.status = 'active' AND p.kind = 'teacher_student')";
+
+/// Registered students in a region: for a township or a village, from its households (an index
+/// range); wider, one pass over the members (cheaper than a million lookups).
+fn student_from(pattern: &str) -> String {
+    if pattern.len() > 9 {
+        format!("FROM household h JOIN member m ON m.household_id = h.id WHERE h.region_code LIKE ? AND {STUDENT_WHERE}")
+    } else {
+        format!("FROM member m JOIN household h ON h.id = m.household_id WHERE m.region_code LIKE ? AND {STUDENT_WHERE}")
+    }
+}
 const SCHOOL_GAP: &str = "FROM assist_unit u WHERE u.region_code LIKE ? AND u.kind = 'school' AND u.status = 'active' \
      AND NOT EXISTS (SELECT 1 FROM pairing p WHERE p.beneficiary_kind = 'school' AND p.beneficiary_id = u.id AND p.status = 'active' AND p.kind IN ('school_school', 'vocational_school')) \
      AND NOT EXISTS (SELECT 1 FROM pairing p WHERE p.helper_kind = 'school' AND p.helper_id = u.id AND p.status = 'active' AND p.kind IN ('school_school', 'vocational_school'))";
@@ -93,16 +102,22 @@ const SCHOOL_GAP: &str = "FROM assist_unit u WHERE u.region_code LIKE ? AND u.ki
 pub fn summary(conn: &mut Conn, scope: &RegionScope, region: Option<&bangfu_domain::RegionCode>) -> Result<CoverageSummary> {
     let pattern = narrowed(scope, region);
     let pp = [P::Text(&pattern)];
-    let registered_households = conn.query_int(&format!("SELECT COUNT(*) FROM household h WHERE h.region_code LIKE ? AND h.status = 'active' AND h.household_type IN {REGISTERED_TYPES_SQL}"), &pp)?;
-    let households_without_helper = conn.query_int(&format!("SELECT COUNT(*) {HOUSEHOLD_GAP}"), &pp)?;
+    let hh = conn
+        .query_opt(
+            &format!(
+                "SELECT COUNT(*), SUM(CASE WHEN NOT EXISTS (SELECT 1 FROM pairing p WHERE p.beneficiary_kind = 'household' AND p.beneficiary_id = h.id AND p.status = 'active' \
+                 AND p.kind IN ('helper_household', 'leader_household')) THEN 1 ELSE 0 END) FROM household h WHERE h.region_code LIKE ? AND h.status = 'active' AND h.household_type IN {REGISTERED_TYPES_SQL}"
+            ),
+            &pp,
+        )?
+        .unwrap_or_default();
+    let registered_households = hh.first().and_then(Cell::int).unwrap_or(0);
+    let households_without_helper = hh.get(1).and_then(Cell::int).unwrap_or(0);
     let villages = conn.query_int("SELECT COUNT(*) FROM region r WHERE r.code LIKE ? AND r.level = 'village'", &pp)?;
     let v = conn.query_opt(&format!("SELECT COUNT(*), SUM(CASE WHEN r.poor_village THEN 1 ELSE 0 END) {VILLAGE_GAP}"), &pp)?.unwrap_or_default();
-    let students = conn.query_int(
-        "SELECT COUNT(*) FROM member m JOIN household h ON h.id = m.household_id WHERE m.region_code LIKE ? AND m.status = 'active' \
-         AND m.school_status IS NOT NULL AND m.school_status NOT IN ('not_student', 'preschool_age') AND h.status = 'active' AND h.household_type IN ('poor', 'exited', 'monitored')",
-        &pp,
-    )?;
-    let students_without_teacher = conn.query_int(&format!("SELECT COUNT(*) {STUDENT_GAP}"), &pp)?;
+    let st = conn.query_opt(&format!("SELECT COUNT(*), SUM(CASE WHEN {STUDENT_NO_TEACHER} THEN 1 ELSE 0 END) {}", student_from(&pattern)), &pp)?.unwrap_or_default();
+    let students = st.first().and_then(Cell::int).unwrap_or(0);
+    let students_without_teacher = st.get(1).and_then(Cell::int).unwrap_or(0);
     let schools = conn.query_int("SELECT COUNT(*) FROM assist_unit u WHERE u.region_code LIKE ? AND u.kind = 'school' AND u.status = 'active'", &pp)?;
     let schools_without_pairing = conn.query_int(&format!("SELECT COUNT(*) {SCHOOL_GAP}"), &pp)?;
     let helper_scope = match region {
@@ -169,9 +184,10 @@ pub fn villages_without_unit(conn: &mut Conn, scope: &RegionScope, region: Optio
 /// Registered-poor students without a teacher, by village (a page; with the total).
 pub fn students_without_teacher(conn: &mut Conn, scope: &RegionScope, region: Option<&bangfu_domain::RegionCode>, offset: i64, limit: i64) -> Result<(Vec<StudentGap>, i64)> {
     let pattern = narrowed(scope, region);
-    let total = conn.query_int(&format!("SELECT COUNT(*) {STUDENT_GAP}"), &[P::Text(&pattern)])?;
+    let from = format!("{} AND {STUDENT_NO_TEACHER}", student_from(&pattern));
+    let total = conn.query_int(&format!("SELECT COUNT(*) {from}"), &[P::Text(&pattern)])?;
     let rows = conn.query(
-        &format!("SELECT m.id, m.name, m.school_status, h.id, h.household_no, m.region_code {STUDENT_GAP} ORDER BY m.region_code, h.household_no, m.seq LIMIT ? OFFSET ?"),
+        &format!("SELECT m.id, m.name, m.school_status, h.id, h.household_no, m.region_code {from} ORDER BY m.region_code, h.household_no, m.seq LIMIT ? OFFSET ?"),
         &[P::Text(&pattern), P::Int(limit), P::Int(offset)],
     )?;
     let list = rows
