@@ -272,3 +272,17 @@ fn ledgers_list_the_months_visits_and_each_helpers_households() {
         assert!(z.iter().all(|w| w.measures.contains("发展养殖")), "{b}");
     }
 }
+
+#[test]
+fn the_dashboard_counts_coverage_and_this_months_visits() {
+    for mut db in TestDb::all() {
+        let b = db.name;
+        let f = fixture(&mut db.store);
+        let c = compliance::dashboard_counts(&mut db.store.conn, &all_scope(), june(), today()).unwrap();
+        assert_eq!((c.pairs, c.pairs_visited), (6, 3), "{b}");
+        let registered = db.store.conn.query_int("SELECT COUNT(*) FROM household WHERE status = 'active' AND household_type IN ('poor', 'exited', 'monitored')", &[]).unwrap();
+        let paired = db.store.conn.query_int("SELECT COUNT(*) FROM household WHERE status = 'active' AND household_type IN ('poor', 'exited', 'monitored') AND id IN (SELECT beneficiary_id FROM pairing WHERE kind = 'helper_household' AND status = 'active')", &[]).unwrap();
+        assert_eq!((c.registered_households, c.households_without_helper), (registered, registered - paired), "{b}");
+        let _ = f;
+    }
+}

@@ -3,12 +3,14 @@
 //! monthly ledgers (`ledger`), and the parameters per jurisdiction (`settings`). Everything reads
 //! the pairing and activity tables in SQL; nothing here depends on the pairing or activity writers.
 
+pub mod dashboard;
 pub mod due;
 pub mod ledger;
 pub mod monthly;
 mod names;
 pub mod settings;
 
+pub use dashboard::{dashboard_counts, DashboardCounts};
 pub use due::{due, helper_of_user, Due, DueItem};
 pub use ledger::{visit_ledger, work_ledger, VisitLedgerRow, WorkLedgerRow};
 pub use monthly::{monthly, AreaRow, HelperRow, LeaderRow, Monthly, MonthlyRequest, Tally, TeamRow, UnitRow};

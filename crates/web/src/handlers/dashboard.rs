@@ -59,7 +59,7 @@ pub async fn show(State(state): State<AppState>, p: Principal) -> AppResult<Resp
     let params = DashboardParams { income_edges: INCOME_EDGES_YUAN.iter().map(|y| y * 100).collect(), income_line: line, recent: 12 };
     let cache = state.dashboards.clone();
     let quality_cache = state.quality_latest.clone();
-    let (d, quality) = state
+    let (d, quality, compliance) = state
         .db
         .run(move |c, _| {
             // the whole county's dashboard takes a second on a million members: computed once per data version
@@ -80,7 +80,20 @@ pub async fn show(State(state): State<AppState>, p: Principal) -> AppResult<Resp
                     }
                 },
             };
-            Ok((d, quality))
+            // coverage and this month's visits (考核): two counting statements, cached per data version
+            let month = bangfu_domain::compliance::Month::of(chrono::Local::now().date_naive());
+            let ckey = format!("{}|{}", scope.prefix(), month.code());
+            let compliance = match crate::handlers::compliance::dashboard_cached(&ckey, version) {
+                Some(x) => Some(x),
+                None => match bangfu_store::compliance::dashboard_counts(c, &scope, month, chrono::Local::now().date_naive()) {
+                    Ok(x) => Some(crate::handlers::compliance::dashboard_store(ckey, version, x)),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "compliance stats unavailable");
+                        None
+                    }
+                },
+            };
+            Ok((d, quality, compliance))
         })
         .await?;
     let names = state.names();
@@ -98,6 +111,10 @@ pub async fn show(State(state): State<AppState>, p: Principal) -> AppResult<Resp
         Some((run, errors)) => Stat { label: "数据质量错误（最近一次检查）".into(), value: thousands(errors), href: format!("/quality/runs/{run}") },
         None => Stat { label: "数据质量：尚无覆盖全范围的检查".into(), value: "—".into(), href: "/quality".into() },
     });
+    if let Some(x) = compliance {
+        stats.push(Stat { label: "未落实帮扶责任人户数".into(), value: thousands(x.households_without_helper), href: "/pairing/coverage/households".into() });
+        stats.push(Stat { label: "本月结对户走访率".into(), value: if x.pairs > 0 { format!("{:.1}%", x.visit_rate()) } else { "—".into() }, href: "/compliance".into() });
+    }
     let mut charts = Vec::new();
     let type_slices: Vec<Slice> = d
         .by_household_type

@@ -545,3 +545,27 @@ pub async fn remove_setting(State(state): State<AppState>, p: Principal, Form(f)
     state.db.run(move |c, _| compliance::settings::remove(c, &actor, &key, &pre).map_err(store_error)).await?;
     Ok(Redirect::to(&format!("/compliance/settings?saved=1&prefix={prefix}")).into_response())
 }
+
+type DashboardCache = std::sync::Mutex<std::collections::HashMap<String, (i64, bangfu_store::compliance::DashboardCounts)>>;
+
+fn dashboard_cache() -> &'static DashboardCache {
+    static CACHE: std::sync::OnceLock<DashboardCache> = std::sync::OnceLock::new();
+    CACHE.get_or_init(Default::default)
+}
+
+/// The dashboard's compliance numbers for a scope and month, if computed at this data version.
+pub fn dashboard_cached(key: &str, version: i64) -> Option<bangfu_store::compliance::DashboardCounts> {
+    let c = dashboard_cache().lock().ok()?;
+    c.get(key).filter(|(v, _)| *v == version).map(|(_, x)| *x)
+}
+
+/// Keeps the dashboard's compliance numbers for a scope and month at this data version.
+pub fn dashboard_store(key: String, version: i64, x: bangfu_store::compliance::DashboardCounts) -> bangfu_store::compliance::DashboardCounts {
+    if let Ok(mut c) = dashboard_cache().lock() {
+        if c.len() > 1000 {
+            c.clear();
+        }
+        c.insert(key, (version, x));
+    }
+    x
+}
