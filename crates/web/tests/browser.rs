@@ -497,6 +497,12 @@ async fn screenshots_of_the_main_pages() {
         ("compare-orders", "/compare/orders".to_string()),
         ("compare-order", format!("/compare/orders/{order}")),
         ("compare-progress", "/compare/progress".to_string()),
+        ("pairing", "/pairing".to_string()),
+        ("pairing-helpers", "/pairing/helpers".to_string()),
+        ("pairing-pairings", "/pairing/pairings".to_string()),
+        ("pairing-new", "/pairing/pairings/new?kind=helper_household".to_string()),
+        ("pairing-coverage", "/pairing/coverage/households".to_string()),
+        ("pairing-import", "/pairing/import".to_string()),
     ];
     for (name, path) in &pages {
         b.goto(path).await;

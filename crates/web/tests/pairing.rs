@@ -318,7 +318,9 @@ async fn coverage_is_the_stores_and_a_village_cadre_sees_only_their_village() {
         // a pairing outside the village, made by the county
         let (cc, ccsrf) = app.login("county").await;
         let village = app.region_of("village").await;
-        let outside = households(&app, &prefix_of(&app.region_of("county").await)).await.into_iter().find(|h| !h.2.starts_with(&village)).unwrap();
+        // outside the village cadre's village and outside the township user's township
+        let township_prefix = prefix_of(&app.region_of("township").await);
+        let outside = households(&app, &prefix_of(&app.region_of("county").await)).await.into_iter().find(|h| !h.2.starts_with(&village) && !h.2.starts_with(&township_prefix)).unwrap();
         let inside = households(&app, &village).await;
         let h = helper_through_form(&app, &cc, &ccsrf, "县水利局", "孙帮扶", "13700001111").await;
         let r = post(&app, &cc, "/pairing/pairings", &ccsrf, &[("kind", "helper_household"), ("helper", &h.to_string()), ("beneficiary", &outside.1)]).await;
@@ -350,6 +352,15 @@ async fn coverage_is_the_stores_and_a_village_cadre_sees_only_their_village() {
             assert_eq!(r.status(), 422);
             assert!(r.text().await.unwrap().contains("不在您的管辖范围内"));
         }
+        // but a township pairs its own household with a county cadre, chosen from the form's list
+        let own = households(&app, &township).await.into_iter().find(|x| x.1 != outside.1).unwrap();
+        let (_, form) = page(&tc, app.url("/pairing/pairings/new?kind=leader_household")).await;
+        assert!(form.contains("孙帮扶"), "{}: county helpers are offered", app.backend());
+        let r = post(&app, &tc, "/pairing/pairings", &tcsrf, &[("kind", "leader_household"), ("helper", &h.to_string()), ("beneficiary", &own.1)]).await;
+        assert_eq!(r.status(), 303, "{}: {}", app.backend(), r.text().await.unwrap_or_default());
+        let (s, html) = page(&tc, app.url(&format!("/pairing/helpers/{h}"))).await;
+        assert_eq!(s, 200);
+        assert!(html.contains(&own.1) && !html.contains(&outside.1), "{}: only the township's pairings of the county cadre", app.backend());
         app.stop().await;
     }
 }
@@ -444,10 +455,11 @@ async fn the_api_creates_lists_hands_over_and_imports_within_the_scope() {
         assert!(page["items"].as_array().unwrap().iter().all(|p| p["region_code"].as_str().unwrap().starts_with(&village)), "{page}");
         let r = vc.post(app.url("/api/v1/pairing/helpers")).header("X-CSRF-Token", &vcsrf).json(&json!({"name": "某人", "region_code": village})).send().await.unwrap();
         assert_eq!(r.status(), 403);
-        if !hs[0].2.starts_with(&village) {
-            let r = vc.get(app.url(&format!("/api/v1/pairing/helpers/{a}"))).send().await.unwrap();
-            assert_eq!(r.status(), 404, "{}: a helper of the township is outside the village", app.backend());
-        }
+        // a helper of the county is visible by name, but only with the pairings of the village
+        let d: Value = vc.get(app.url(&format!("/api/v1/pairing/helpers/{b}"))).send().await.unwrap().json().await.unwrap();
+        assert!(d["pairings"].as_array().unwrap().iter().all(|p| p["region_code"].as_str().unwrap().starts_with(&village)), "{}: {d}", app.backend());
+        let r = vc.get(app.url("/api/v1/pairing/helpers/999999999")).send().await.unwrap();
+        assert_eq!(r.status(), 404);
         let r = vc.get(app.url(&format!("/api/v1/pairing/imports/{id}"))).send().await.unwrap();
         assert_eq!(r.status(), 403);
         app.stop().await;

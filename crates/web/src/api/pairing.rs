@@ -269,7 +269,7 @@ pub async fn get_helper(State(state): State<AppState>, ApiUser(p): ApiUser, ApiI
     let (h, load, rows) = state
         .db
         .run(move |c, _| {
-            let h = helpers::get(c, &scope, id).map_err(store_error)?.ok_or(AppError::NotFound)?;
+            let h = helpers::get(c, &crate::handlers::pairing::helper_scope(&scope), id).map_err(store_error)?.ok_or(AppError::NotFound)?;
             Ok((h, caseload::of_helper(c, id).map_err(store_error)?, pairings::of_helper(c, &scope, id, false).map_err(store_error)?))
         })
         .await?;
@@ -325,15 +325,16 @@ pub async fn hand_over(State(state): State<AppState>, ApiUser(p): ApiUser, heade
     let r = state
         .db
         .run(move |c, _| {
-            if helpers::get(c, &scope, id).map_err(store_error)?.is_none() {
+            if helpers::get(c, &crate::handlers::pairing::helper_scope(&scope), id).map_err(store_error)?.is_none() {
                 return Err(AppError::NotFound);
             }
-            if helpers::get(c, &scope, to).map_err(store_error)?.is_none() {
+            if helpers::get(c, &crate::handlers::pairing::helper_scope(&scope), to).map_err(store_error)?.is_none() {
                 return Ok(Err("接手的帮扶人不存在或不在您的管辖范围内".to_string()));
             }
             match handover::hand_over(c, &actor, &scope, id, to, on, &reason) {
                 Ok(r) => {
-                    if left {
+                    // only the helper's own jurisdiction may record them as left
+                    if left && helpers::get(c, &scope, id).map_err(store_error)?.is_some() {
                         helpers::mark_left(c, &actor, &scope, id, on).map_err(store_error)?;
                     }
                     Ok(Ok(r))

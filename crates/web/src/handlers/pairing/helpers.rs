@@ -299,10 +299,10 @@ async fn helper_page_for(state: &AppState, p: &Principal, id: i64, handover: Has
     let (h, rows, load, others) = state
         .db
         .run(move |c, _| {
-            let h = helpers::get(c, &scope, id).map_err(store_error)?.ok_or(AppError::NotFound)?;
+            let h = helpers::get(c, &super::helper_scope(&scope), id).map_err(store_error)?.ok_or(AppError::NotFound)?;
             let rows = pairings::of_helper(c, &scope, id, false).map_err(store_error)?;
             let load = caseload::of_helper(c, id).map_err(store_error)?;
-            let (others, _) = helpers::list(c, &scope, &HelperFilter { status: Some("active".into()), ..HelperFilter::default() }, 0, 5000).map_err(store_error)?;
+            let (others, _) = helpers::list(c, &super::helper_scope(&scope), &HelperFilter { status: Some("active".into()), ..HelperFilter::default() }, 0, 5000).map_err(store_error)?;
             Ok((h, rows, load, others))
         })
         .await?;
@@ -369,15 +369,16 @@ pub async fn handover(State(state): State<AppState>, p: Principal, Path(id): Pat
         let result = state
             .db
             .run(move |c, _| {
-                if helpers::get(c, &scope, id).map_err(store_error)?.is_none() {
+                if helpers::get(c, &super::helper_scope(&scope), id).map_err(store_error)?.is_none() {
                     return Err(AppError::NotFound);
                 }
-                if helpers::get(c, &scope, to).map_err(store_error)?.is_none() {
+                if helpers::get(c, &super::helper_scope(&scope), to).map_err(store_error)?.is_none() {
                     return Ok(Err("接手的帮扶人不在您的管辖范围内".to_string()));
                 }
                 match handover::hand_over(c, &actor, &scope, id, to, on, &reason) {
                     Ok(r) => {
-                        if left {
+                        // only the helper's own jurisdiction may record them as left
+                        if left && helpers::get(c, &scope, id).map_err(store_error)?.is_some() {
                             helpers::mark_left(c, &actor, &scope, id, on).map_err(store_error)?;
                         }
                         Ok(Ok(r))

@@ -326,3 +326,16 @@ where
     drop(temp);
     Ok(file_response(file, Some(len), &download, XLSX))
 }
+
+/// Where helpers and units may be picked from: the caller's county (a township's households are
+/// usually helped by county cadres and units). Beneficiaries stay within the caller's own scope.
+pub fn helper_scope(scope: &bangfu_domain::RegionScope) -> bangfu_domain::RegionScope {
+    let prefix = scope.prefix();
+    if prefix.len() <= 6 {
+        return scope.clone();
+    }
+    match bangfu_domain::RegionCode::parse(&format!("{:0<12}", &prefix[..6])) {
+        Ok(c) => bangfu_domain::RegionScope::of(&c),
+        Err(_) => scope.clone(),
+    }
+}

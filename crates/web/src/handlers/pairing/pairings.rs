@@ -108,14 +108,14 @@ fn side_options(c: &mut Conn, scope: &RegionScope, names: &crate::regions::Regio
     let empty = || Opt { value: String::new(), label: "请选择".into(), selected: selected.is_empty() };
     Ok(match k {
         PartyKind::Helper => {
-            let (hs, _) = helpers::list(c, scope, &HelperFilter { status: Some("active".into()), ..HelperFilter::default() }, 0, 5000).map_err(store_error)?;
+            let (hs, _) = helpers::list(c, &super::helper_scope(scope), &HelperFilter { status: Some("active".into()), ..HelperFilter::default() }, 0, 5000).map_err(store_error)?;
             let mut v = vec![empty()];
             v.extend(hs.into_iter().map(|h| Opt { selected: h.id.to_string() == selected, value: h.id.to_string(), label: format!("{}（{}{}）", h.name, h.kind.label(), h.unit_name.map(|u| format!("，{u}")).unwrap_or_default()) }));
             Some(v)
         }
-        PartyKind::Unit => Some(unit_options(c, scope, selected, "请选择")?),
+        PartyKind::Unit => Some(unit_options(c, &super::helper_scope(scope), selected, "请选择")?),
         PartyKind::School => {
-            let list = units::list(c, scope, Some(UnitKind::School)).map_err(store_error)?;
+            let list = units::list(c, &super::helper_scope(scope), Some(UnitKind::School)).map_err(store_error)?;
             let mut v = vec![empty()];
             v.extend(list.into_iter().map(|u| Opt { selected: u.id.to_string() == selected, value: u.id.to_string(), label: u.name }));
             Some(v)

@@ -176,8 +176,9 @@ async fn team_options(state: &AppState, p: &Principal, unit: String, members: Ve
     state
         .db
         .run(move |c, _| {
-            let units = unit_options(c, &scope, &unit, "无")?;
-            let (hs, _) = helpers::list(c, &scope, &HelperFilter { status: Some("active".into()), ..HelperFilter::default() }, 0, 5000).map_err(store_error)?;
+            let wide = super::helper_scope(&scope);
+            let units = unit_options(c, &wide, &unit, "无")?;
+            let (hs, _) = helpers::list(c, &wide, &HelperFilter { status: Some("active".into()), ..HelperFilter::default() }, 0, 5000).map_err(store_error)?;
             let label = |h: &bangfu_store::pairing::Helper| format!("{}{}", h.name, h.unit_name.as_ref().map(|u| format!("（{u}）")).unwrap_or_default());
             let mut sec = vec![Opt { value: String::new(), label: "请选择".into(), selected: secretary.is_empty() }];
             sec.extend(hs.iter().map(|h| Opt { value: h.id.to_string(), label: label(h), selected: h.id.to_string() == secretary }));
@@ -253,7 +254,7 @@ pub async fn create_team(State(state): State<AppState>, p: Principal, Form(pairs
             .db
             .run(move |c, _| {
                 for h in secretary.iter().chain(members.iter()) {
-                    match helpers::get(c, &scope, *h).map_err(store_error)? {
+                    match helpers::get(c, &super::helper_scope(&scope), *h).map_err(store_error)? {
                         Some(x) if x.is_active() => {}
                         Some(x) => return Ok(Err(format!("{} 已调离，不能加入工作队", x.name))),
                         None => return Ok(Err(format!("帮扶人（编号 {h}）不在您的管辖范围内"))),
