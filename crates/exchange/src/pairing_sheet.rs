@@ -140,7 +140,16 @@ pub fn import_pairings(store: &mut Store, actor: &Actor, req: &PairingImportRequ
     let file = crate::import::display_name(&req.path);
     let mut wb = Workbook::open(&req.path, &ReadOptions::default()).map_err(|e| PairingImportError::File(e.to_string()))?;
     let sheet = wb.sheet_names().first().cloned().unwrap_or_default();
-    let rows: Vec<bangfu_sheets::RawRow> = wb.rows(0).map_err(|e| PairingImportError::File(e.to_string()))?.collect::<Result<_, _>>().map_err(|e| PairingImportError::File(e.to_string()))?;
+    let sheet_error = |e: bangfu_sheets::SheetError| PairingImportError::File(format!("{e}（未写入任何数据）"));
+    // rows are streamed: the first 30 are kept to find the header
+    let mut iter = wb.rows(0).map_err(sheet_error)?;
+    let mut rows: Vec<bangfu_sheets::RawRow> = Vec::new();
+    while rows.len() < 30 {
+        match iter.next() {
+            Some(r) => rows.push(r.map_err(sheet_error)?),
+            None => break,
+        }
+    }
     // the header: the first row (of the first 30) naming the helper and a household column
     let mut header = None;
     for (i, r) in rows.iter().take(30).enumerate() {
@@ -161,7 +170,8 @@ pub fn import_pairings(store: &mut Store, actor: &Actor, req: &PairingImportRequ
     for (j, c) in &cols {
         at.entry(*c).or_insert(*j);
     }
-    let letter = |c: Col| at.get(&c).map(|j| format!("{}（{}）", column_letter(*j), rows[header_index].cells[*j].trim())).unwrap_or_default();
+    let header_cells = rows[header_index].cells.clone();
+    let letter = |c: Col| at.get(&c).map(|j| format!("{}（{}）", column_letter(*j), header_cells[*j].trim())).unwrap_or_default();
 
     let conn = &mut store.conn;
     let households = assign::household_index(conn, &req.scope, at.contains_key(&Col::HeadId))?;
@@ -174,7 +184,9 @@ pub fn import_pairings(store: &mut Store, actor: &Actor, req: &PairingImportRequ
     let mut seen_households: HashMap<i64, u64> = HashMap::new();
     let mut issues = Vec::new();
     let mut data_rows = 0u64;
-    for r in rows.iter().skip(header_index + 1) {
+    for item in rows.into_iter().skip(header_index + 1).map(Ok).chain(iter) {
+        let owned = item.map_err(sheet_error)?;
+        let r = &owned;
         let get = |c: Col| at.get(&c).and_then(|j| r.cells.get(*j)).map(|s| s.trim()).filter(|s| !s.is_empty());
         if r.cells.iter().all(|c| c.trim().is_empty()) {
             continue;

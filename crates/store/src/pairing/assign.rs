@@ -204,30 +204,10 @@ pub fn apply(conn: &mut Conn, actor: &Actor, scope: &RegionScope, batch: &Assign
             .collect();
         out.unchanged = (batch.rows.len() - todo.len()) as u64;
         let first = if todo.is_empty() { 0 } else { crate::ids::allocate(conn, "pairing", todo.len() as i64)? };
-        let mut replace: Vec<Vec<Cell>> = Vec::new();
-        let pairing_rows: Vec<Vec<Cell>> = todo
+        let replace: Vec<Vec<Cell>> = todo
             .iter()
             .enumerate()
-            .map(|(i, a)| {
-                let id = first + i as i64;
-                if let Some((old, _, _)) = active.get(&a.household_id) {
-                    replace.push(vec![Cell::Int(*old), Cell::Int(id), Cell::Date(a.started_on)]);
-                }
-                vec![
-                    Cell::Int(id),
-                    Cell::Text(PairingKind::HelperHousehold.code().into()),
-                    Cell::Text("helper".into()),
-                    Cell::Int(helper_id(a.helper)),
-                    Cell::Text("household".into()),
-                    Cell::Int(a.household_id),
-                    Cell::Text(a.region_code.clone()),
-                    Cell::Date(a.started_on),
-                    Cell::Text("active".into()),
-                    Cell::Text(now.clone()),
-                    Cell::Text(now.clone()),
-                    Cell::Int(1),
-                ]
-            })
+            .filter_map(|(i, a)| active.get(&a.household_id).map(|(old, _, _)| vec![Cell::Int(*old), Cell::Int(first + i as i64), Cell::Date(a.started_on)]))
             .collect();
         if !replace.is_empty() {
             match conn.backend() {
@@ -247,13 +227,36 @@ pub fn apply(conn: &mut Conn, actor: &Actor, scope: &RegionScope, batch: &Assign
                 conn.batch("DROP TABLE temp.pairing_replace")?;
             }
         }
-        write_rows(
-            conn,
-            "pairing",
-            &["id", "kind", "helper_kind", "helper_id", "beneficiary_kind", "beneficiary_id", "region_code", "started_on", "status", "created_at", "updated_at", "version"],
-            &pairing_rows,
-        )?;
-        out.pairings_created = pairing_rows.len() as u64;
+        // in chunks, so a county's worth of rows is never held twice over
+        for (c, chunk) in todo.chunks(20_000).enumerate() {
+            let rows: Vec<Vec<Cell>> = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, a)| {
+                    vec![
+                        Cell::Int(first + (c * 20_000 + i) as i64),
+                        Cell::Text(PairingKind::HelperHousehold.code().into()),
+                        Cell::Text("helper".into()),
+                        Cell::Int(helper_id(a.helper)),
+                        Cell::Text("household".into()),
+                        Cell::Int(a.household_id),
+                        Cell::Text(a.region_code.clone()),
+                        Cell::Date(a.started_on),
+                        Cell::Text("active".into()),
+                        Cell::Text(now.clone()),
+                        Cell::Text(now.clone()),
+                        Cell::Int(1),
+                    ]
+                })
+                .collect();
+            write_rows(
+                conn,
+                "pairing",
+                &["id", "kind", "helper_kind", "helper_id", "beneficiary_kind", "beneficiary_id", "region_code", "started_on", "status", "created_at", "updated_at", "version"],
+                &rows,
+            )?;
+        }
+        out.pairings_created = todo.len() as u64;
         let region = if scope.prefix().len() >= 6 { Some(padded(scope.prefix())) } else { None };
         audit::record(
             conn,
