@@ -299,6 +299,18 @@ async fn coverage_is_the_stores_and_a_village_cadre_sees_only_their_village() {
             let (s, list) = page(&c, app.url("/pairing/coverage/households")).await;
             assert_eq!(s, 200);
             assert_eq!(num(&list, "coverage-total", "data-total"), want.households_without_helper, "{}: {user}", app.backend());
+            // the per-region gaps add up, and each region's list has its count
+            let gaps: Vec<(String, i64)> = html.match_indices("<tr data-region=\"").map(|(i, m)| {
+                let rest = &html[i + m.len()..];
+                let code = rest.split('"').next().unwrap().to_string();
+                let gap = rest.split("data-gap=\"").nth(1).unwrap().split('"').next().unwrap().parse().unwrap();
+                (code, gap)
+            }).collect();
+            assert_eq!(gaps.iter().map(|g| g.1).sum::<i64>(), want.households_without_helper, "{}: {user}", app.backend());
+            if let Some((code, gap)) = gaps.iter().find(|g| g.1 > 0) {
+                let (_, list) = page(&c, app.url(&format!("/pairing/coverage/households?region={code}"))).await;
+                assert_eq!(num(&list, "coverage-total", "data-total"), *gap, "{}: {code}", app.backend());
+            }
             let (s, _) = page(&c, app.url("/pairing/coverage/villages")).await;
             assert_eq!(s, 200);
             let (s, _) = page(&c, app.url("/pairing/caseload?over=1")).await;

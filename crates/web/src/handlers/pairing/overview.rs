@@ -23,13 +23,26 @@ struct OverviewPage {
     nav: Nav,
     c: CoverageSummary,
     can_manage: bool,
+    /// Per township (or village): code, name, registered households, without a helper, % covered.
+    regions: Vec<(String, String, i64, i64, String)>,
+    region_level: &'static str,
 }
 
 pub async fn show(State(state): State<AppState>, p: Principal) -> AppResult<Response> {
     p.require(Capability::ViewRegistry)?;
     let scope = p.scope();
-    let c = state.db.run(move |c, _| coverage::summary(c, &scope, None).map_err(store_error)).await?;
-    Ok(render(&OverviewPage { nav: nav(&p, &state), c, can_manage: p.can(Capability::ManagePairing) }))
+    let region_level = if scope.prefix().len() >= 9 { "村" } else { "乡镇" };
+    let (c, rows) = state.db.run(move |c, _| Ok((coverage::summary(c, &scope, None).map_err(store_error)?, coverage::households_by_region(c, &scope).map_err(store_error)?))).await?;
+    let names = state.names();
+    let regions = rows
+        .into_iter()
+        .map(|(code, name, total, gap)| {
+            let share = if total > 0 { crate::handlers::compare::percent((total - gap) as f64 / total as f64) } else { "—".into() };
+            let name = name.or_else(|| names.name(&code).map(str::to_string)).unwrap_or_else(|| code.clone());
+            (code, name, total, gap, share)
+        })
+        .collect();
+    Ok(render(&OverviewPage { nav: nav(&p, &state), c, can_manage: p.can(Capability::ManagePairing), regions, region_level }))
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -37,6 +50,8 @@ pub async fn show(State(state): State<AppState>, p: Principal) -> AppResult<Resp
 pub struct PageQuery {
     pub page: i64,
     pub over: String,
+    /// A region inside the caller's scope (the coverage lists).
+    pub region: String,
 }
 
 fn type_label(code: Option<&str>) -> String {
@@ -44,10 +59,10 @@ fn type_label(code: Option<&str>) -> String {
 }
 
 /// The rows of a coverage list (all of them for a download, a page otherwise) with the total.
-fn coverage_rows(c: &mut bangfu_store::Conn, scope: &bangfu_domain::RegionScope, names: &crate::regions::RegionNames, what: &str, offset: i64, limit: i64) -> AppResult<(Vec<Vec<Cell>>, i64)> {
+fn coverage_rows(c: &mut bangfu_store::Conn, scope: &bangfu_domain::RegionScope, region: Option<&bangfu_domain::RegionCode>, names: &crate::regions::RegionNames, what: &str, offset: i64, limit: i64) -> AppResult<(Vec<Vec<Cell>>, i64)> {
     Ok(match what {
         "households" => {
-            let (rows, total) = coverage::households_without_helper(c, scope, None, offset, limit).map_err(store_error)?;
+            let (rows, total) = coverage::households_without_helper(c, scope, region, offset, limit).map_err(store_error)?;
             let v = rows
                 .into_iter()
                 .map(|h| {
@@ -63,7 +78,7 @@ fn coverage_rows(c: &mut bangfu_store::Conn, scope: &bangfu_domain::RegionScope,
             (v, total)
         }
         "villages" => {
-            let rows = coverage::villages_without_unit(c, scope, None).map_err(store_error)?;
+            let rows = coverage::villages_without_unit(c, scope, region).map_err(store_error)?;
             let total = rows.len() as i64;
             let v = rows
                 .into_iter()
@@ -82,7 +97,7 @@ fn coverage_rows(c: &mut bangfu_store::Conn, scope: &bangfu_domain::RegionScope,
             (v, total)
         }
         "students" => {
-            let (rows, total) = coverage::students_without_teacher(c, scope, None, offset, limit).map_err(store_error)?;
+            let (rows, total) = coverage::students_without_teacher(c, scope, region, offset, limit).map_err(store_error)?;
             let v = rows
                 .into_iter()
                 .map(|s| {
@@ -98,7 +113,7 @@ fn coverage_rows(c: &mut bangfu_store::Conn, scope: &bangfu_domain::RegionScope,
             (v, total)
         }
         "schools" => {
-            let rows = coverage::schools_without_pairing(c, scope, None).map_err(store_error)?;
+            let rows = coverage::schools_without_pairing(c, scope, region).map_err(store_error)?;
             let total = rows.len() as i64;
             let v = rows
                 .into_iter()
@@ -136,24 +151,31 @@ pub async fn coverage(State(state): State<AppState>, p: Principal, Path(what): P
     let (title, headers) = coverage_meta(&name).ok_or(AppError::NotFound)?;
     let scope = p.scope();
     let names = state.names();
+    let region_prefix = crate::handlers::quality::region_param(&q.region, scope.prefix())?;
+    let region = region_prefix.as_deref().and_then(|r| bangfu_domain::RegionCode::parse(&format!("{r:0<12}")).ok());
+    let region_q = region_prefix.as_deref().map(|r| format!("?region={r}")).unwrap_or_default();
+    let title = match &region_prefix {
+        Some(r) => format!("{title}（{}）", crate::handlers::quality::prefix_name(&names, r)),
+        None => title.to_string(),
+    };
     if xlsx {
         let download = format!("{title}_{}_{}.xlsx", crate::handlers::quality::prefix_name(&names, scope.prefix()), chrono::Local::now().format("%Y%m%d"));
         let header: Vec<&'static str> = headers.iter().copied().filter(|h| !h.is_empty()).collect();
         let n = header.len();
         return xlsx_download(&state, &p, download, "清单", header, "export_pairing_coverage", move |c| {
-            let (rows, _) = coverage_rows(c, &scope, &names, &name, 0, EXPORT_MAX)?;
+            let (rows, _) = coverage_rows(c, &scope, region.as_ref(), &names, &name, 0, EXPORT_MAX)?;
             Ok(rows.into_iter().map(|r| r.into_iter().take(n).map(|c| c.text).collect()).collect())
         })
         .await;
     }
     let page = page_of(q.page);
-    let (w, s2, n2) = (name.clone(), scope.clone(), names.clone());
-    let (rows, total) = state.db.run(move |c, _| coverage_rows(c, &s2, &n2, &w, (page - 1) * PAGE_SIZE, PAGE_SIZE)).await?;
+    let (w, s2, n2, r2) = (name.clone(), scope.clone(), names.clone(), region.clone());
+    let (rows, total) = state.db.run(move |c, _| coverage_rows(c, &s2, r2.as_ref(), &n2, &w, (page - 1) * PAGE_SIZE, PAGE_SIZE)).await?;
     let mut t = TablePage::new(nav(&p, &state), title, "coverage", headers);
     t.rows = if p.can(Capability::ManagePairing) { rows } else { rows.into_iter().map(|mut r| { r.pop(); r.push(Cell::text("")); r }).collect() };
     t.total = total;
-    (t.prev, t.next) = pager(&format!("/pairing/coverage/{name}"), page, PAGE_SIZE, total);
-    t.download = format!("/pairing/coverage/{name}.xlsx");
+    (t.prev, t.next) = pager(&format!("/pairing/coverage/{name}{region_q}"), page, PAGE_SIZE, total);
+    t.download = format!("/pairing/coverage/{name}.xlsx{region_q}");
     t.actions = vec![("结对帮扶总览".into(), "/pairing".into())];
     Ok(render(&t))
 }
