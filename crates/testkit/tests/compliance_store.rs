@@ -32,6 +32,7 @@ fn unit(c: &mut Conn, id: i64, name: &str, region: &str) {
     .unwrap();
 }
 
+#[allow(clippy::too_many_arguments)]
 fn helper(c: &mut Conn, id: i64, name: &str, kind: &str, unit: i64, position: Option<&str>, region: &str, user_id: Option<i64>) {
     c.execute(
         "INSERT INTO helper (id, name, kind, unit_id, position, user_id, region_code, status, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, 1)",
