@@ -187,6 +187,29 @@ async fn forms_create_units_helpers_pairings_and_hand_over_keeps_history() {
         assert_eq!(r.status(), 303, "{}: {}", app.backend(), r.text().await.unwrap_or_default());
         let (_, html) = page(&c, app.url("/pairing/teams")).await;
         assert!(html.contains("县财政局驻村工作队") && html.contains("李接手"));
+        let team = {
+            let v = hs[0].2.clone();
+            app.state.db.run(move |c, _| Ok(c.query_opt("SELECT id FROM work_team WHERE village_code = ?", &[P::Text(&v)])?.unwrap()[0].int().unwrap())).await.unwrap()
+        };
+        // a member joins; a bad form is 422
+        let r = post(&app, &c, &format!("/pairing/teams/{team}/members"), &csrf, &[("helper", ""), ("role", "member"), ("on", "")]).await;
+        assert_eq!(r.status(), 422);
+        let m = helper_through_form(&app, &c, &csrf, "县交通局", "冯队员", "13800003333").await;
+        let r = post(&app, &c, &format!("/pairing/teams/{team}/members"), &csrf, &[("helper", &m.to_string()), ("role", "member"), ("on", "2026-02-01")]).await;
+        assert_eq!(r.status(), 303, "{}", app.backend());
+        let (_, html) = page(&c, app.url(&format!("/pairing/teams/{team}"))).await;
+        assert!(html.contains("冯队员") && html.contains("第一书记（队长）"), "{}: {html}", app.backend());
+
+        // a unit–village pairing: the form asks for a unit and a village
+        let unit = {
+            app.state.db.run(|c, _| Ok(c.query_opt("SELECT id FROM assist_unit WHERE name = '县交通局'", &[])?.unwrap()[0].int().unwrap())).await.unwrap()
+        };
+        let (_, html) = page(&c, app.url("/pairing/pairings/new?kind=unit_village")).await;
+        assert!(html.contains("帮扶方：单位") && html.contains("受帮扶方：村") && html.contains("县交通局"), "{}", app.backend());
+        let r = post(&app, &c, "/pairing/pairings", &csrf, &[("kind", "unit_village"), ("helper", &unit.to_string()), ("beneficiary", &hs[0].2), ("started_on", "2026-01-01"), ("plan_goal", "村集体经济")]).await;
+        assert_eq!(r.status(), 303, "{}: {}", app.backend(), r.text().await.unwrap_or_default());
+        let (_, html) = page(&c, app.url("/pairing/pairings?kind=unit_village")).await;
+        assert!(html.contains("县交通局"));
 
         // every change is audited
         let audited = count(&app, "SELECT COUNT(*) FROM audit_log WHERE entity IN ('helper', 'assist_unit', 'pairing', 'work_team')").await;

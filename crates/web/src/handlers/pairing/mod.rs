@@ -43,6 +43,8 @@ pub fn router() -> Router<AppState> {
         .route("/pairing/units/new", get(units::new_form))
         .route("/pairing/teams", get(units::teams).post(units::create_team))
         .route("/pairing/teams/new", get(units::new_team_form))
+        .route("/pairing/teams/{id}", get(units::team))
+        .route("/pairing/teams/{id}/members", post(units::add_member))
         .route("/pairing/pairings", get(pairings::list).post(pairings::create))
         .route("/pairing/pairings/new", get(pairings::new_form))
         .route("/pairing/pairings/{id}", get(pairings::show))

@@ -151,7 +151,7 @@ pub async fn teams(State(state): State<AppState>, p: Principal) -> AppResult<Res
         .map(|(team, members)| {
             let current: Vec<String> = members.iter().filter(|m| m.ended_on.is_none() && m.role != TeamRole::FirstSecretary).map(|m| m.name.clone()).collect();
             vec![
-                Cell::text(team.name.clone()),
+                Cell::link(team.name.clone(), format!("/pairing/teams/{}", team.id)),
                 Cell::text(team.unit_name.clone().unwrap_or_default()),
                 Cell::text(names.path(&team.village_code)),
                 match (team.secretary_id, &team.secretary_name) {
@@ -282,4 +282,110 @@ pub async fn create_team(State(state): State<AppState>, p: Principal, Form(pairs
     let o = team_options(&state, &p, get("unit_id"), member_ids, get("secretary")).await?;
     let fields = team_fields(&state, &p, o, &posted, &errors);
     Ok(form_response(team_page(&state, &p, fields, problems)))
+}
+
+/// `/pairing/teams/{id}`: the team with its members (current and past) and the form that adds a
+/// member or a new first secretary (the previous one's role ends on that date).
+pub async fn team(State(state): State<AppState>, p: Principal, axum::extract::Path(id): axum::extract::Path<i64>) -> AppResult<Response> {
+    p.require(Capability::ViewRegistry)?;
+    team_page_for(&state, &p, id, HashMap::new(), HashMap::new(), Vec::new()).await
+}
+
+async fn team_page_for(state: &AppState, p: &Principal, id: i64, posted: HashMap<String, String>, errors: HashMap<&'static str, String>, problems: Vec<String>) -> AppResult<Response> {
+    let scope = p.scope();
+    let sel = posted.get("helper").cloned().unwrap_or_default();
+    let (team, members, hs) = state
+        .db
+        .run(move |c, _| {
+            let t = teams::get(c, &scope, id).map_err(store_error)?.ok_or(crate::error::AppError::NotFound)?;
+            let m = teams::members(c, id).map_err(store_error)?;
+            let (hs, _) = helpers::list(c, &super::helper_scope(&scope), &HelperFilter { status: Some("active".into()), ..HelperFilter::default() }, 0, 5000).map_err(store_error)?;
+            Ok((t, m, hs))
+        })
+        .await?;
+    let names = state.names();
+    let mut facts = vec![
+        ("派出单位".to_string(), team.unit_name.clone().unwrap_or_default()),
+        ("所驻村".into(), names.path(&team.village_code)),
+        ("进驻日期".into(), team.started_on.to_string()),
+        ("第一书记（队长）".into(), team.secretary_name.clone().unwrap_or_else(|| "未配备".into())),
+    ];
+    for m in &members {
+        let when = match m.ended_on {
+            Some(e) => format!("{} 至 {e}（已离队）", m.started_on),
+            None => format!("{} 起", m.started_on),
+        };
+        facts.push((m.role.label().to_string(), format!("{} · {when}", m.name)));
+    }
+    let mut helper_opts = vec![Opt { value: String::new(), label: "请选择".into(), selected: sel.is_empty() }];
+    helper_opts.extend(hs.iter().map(|h| Opt { value: h.id.to_string(), label: format!("{}{}", h.name, h.unit_name.as_ref().map(|u| format!("（{u}）")).unwrap_or_default()), selected: h.id.to_string() == sel }));
+    let manage = p.can(Capability::ManagePairing) && team.status == "active";
+    let fields = if manage {
+        vec![
+            Field::select("helper", "帮扶人", helper_opts).fill(&posted, &errors),
+            Field::select("role", "担任", opts(TeamRole::ALL, TeamRole::code, TeamRole::label, Some(TeamRole::Member), "")).fill(&posted, &errors),
+            Field::date("on", "日期").hint("留空为今天；新任第一书记从这天起接替原第一书记").fill(&posted, &errors),
+        ]
+    } else {
+        Vec::new()
+    };
+    Ok(form_response(FormPage {
+        nav: nav(p, state),
+        title: format!("驻村工作队：{}", team.name),
+        intro: String::new(),
+        facts,
+        switch: Vec::new(),
+        action: if manage { format!("/pairing/teams/{id}/members") } else { String::new() },
+        form_id: "member-form",
+        fields,
+        problems,
+        submit: "加入工作队".into(),
+        back: "/pairing/teams".into(),
+    }))
+}
+
+pub async fn add_member(State(state): State<AppState>, p: Principal, axum::extract::Path(id): axum::extract::Path<i64>, Form(pairs): Form<Vec<(String, String)>>) -> AppResult<Response> {
+    p.require(Capability::ManagePairing)?;
+    let posted = posted(&pairs);
+    csrf::check(&p, posted.get("_csrf").map(String::as_str).unwrap_or_default())?;
+    let get = |k: &str| posted.get(k).cloned().unwrap_or_default();
+    let mut errors: HashMap<&'static str, String> = HashMap::new();
+    let helper = get("helper").parse::<i64>().ok();
+    if helper.is_none() {
+        errors.insert("helper", "请选择帮扶人".into());
+    }
+    let role = match get("role").as_str() {
+        "" => Some(TeamRole::Member),
+        r => TeamRole::parse(r),
+    };
+    if role.is_none() {
+        errors.insert("role", "请选择担任的职务".into());
+    }
+    let on = if get("on").is_empty() { Ok(chrono::Local::now().date_naive()) } else { date_of(&get("on"), "日期") };
+    let on = on.map_err(|e| errors.insert("on", e)).ok();
+    let mut problems = Vec::new();
+    if let (true, Some(h), Some(role), Some(on)) = (errors.is_empty(), helper, role, on) {
+        let (scope, actor) = (p.scope(), p.actor());
+        let r = state
+            .db
+            .run(move |c, _| {
+                if teams::get(c, &scope, id).map_err(store_error)?.is_none() {
+                    return Err(crate::error::AppError::NotFound);
+                }
+                if helpers::get(c, &super::helper_scope(&scope), h).map_err(store_error)?.is_none() {
+                    return Ok(Err("该帮扶人不在您所在县的帮扶人中".to_string()));
+                }
+                match teams::add_member(c, &actor, &scope, id, h, role, on) {
+                    Ok(()) => Ok(Ok(())),
+                    Err(StoreError::Invalid(m)) => Ok(Err(m)),
+                    Err(e) => Err(store_error(e)),
+                }
+            })
+            .await?;
+        match r {
+            Ok(()) => return Ok(Redirect::to(&format!("/pairing/teams/{id}")).into_response()),
+            Err(m) => problems.push(m),
+        }
+    }
+    team_page_for(&state, &p, id, posted, errors, problems).await
 }
