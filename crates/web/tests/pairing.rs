@@ -121,6 +121,10 @@ async fn forms_create_units_helpers_pairings_and_hand_over_keeps_history() {
         assert_eq!(s, 200);
         assert!(html.contains("张帮扶") && html.contains("138****1111"), "{}: listed with the phone masked", app.backend());
         assert!(!html.contains("13800001111"));
+        let (_, html) = page(&c, app.url("/pairing/helpers?rank=ordinary&status=active")).await;
+        assert!(html.contains("张帮扶"), "{}: the rank filter keeps the helper", app.backend());
+        let (_, html) = page(&c, app.url("/pairing/helpers?rank=full_section")).await;
+        assert!(!html.contains("张帮扶"), "{}: another rank leaves the helper out", app.backend());
 
         // pairings through the form: two households for A
         let (s, html) = page(&c, app.url(&format!("/pairing/pairings/new?kind=helper_household&household_no={}", hs[0].1))).await;

@@ -121,17 +121,28 @@ pub async fn list_helpers(State(state): State<AppState>, ApiUser(p): ApiUser, Ap
     let rank = q.rank.as_deref().and_then(Rank::parse);
     let (offset, limit) = (q.offset.max(0), limit_of(q.limit));
     let f = HelperFilter { unit_id: q.unit, kind: None, status: q.status.clone(), name: q.name.clone() };
-    let (rows, loads) = state
+    let (rows, total, loads) = state
         .db
         .run(move |c, _| {
-            let (rows, _) = helpers::list(c, &scope, &f, 0, 1_000_000).map_err(store_error)?;
-            let loads: HashMap<i64, (i64, i64)> = caseload::helpers_with_caseload(c, &scope).map_err(store_error)?.into_iter().map(|r| (r.helper_id, (r.households, r.limit))).collect();
-            Ok((rows, loads))
+            // the store filters by unit, status and name and pages; the rank is filtered here
+            let (rows, total) = match rank {
+                None => helpers::list(c, &scope, &f, offset, limit).map_err(store_error)?,
+                Some(r) => {
+                    let (rows, _) = helpers::list(c, &scope, &f, 0, 1_000_000).map_err(store_error)?;
+                    let rows: Vec<Helper> = rows.into_iter().filter(|h| h.rank == Some(r)).collect();
+                    let n = rows.len() as i64;
+                    (rows.into_iter().skip(offset as usize).take(limit as usize).collect(), n)
+                }
+            };
+            let mut loads: HashMap<i64, (i64, i64)> = HashMap::new();
+            for h in rows.iter().filter(|h| h.is_active()) {
+                loads.insert(h.id, caseload::of_helper(c, h.id).map_err(store_error)?);
+            }
+            Ok((rows, total, loads))
         })
         .await?;
-    let matching: Vec<Helper> = rows.into_iter().filter(|h| rank.is_none() || h.rank == rank).collect();
-    let items = matching.iter().skip(offset as usize).take(limit as usize).map(|h| helper_out(h, loads.get(&h.id).copied().unwrap_or((0, 0)))).collect();
-    Ok(Json(PairingHelperPage { total: matching.len() as i64, offset, limit, items }))
+    let items = rows.iter().map(|h| helper_out(h, loads.get(&h.id).copied().unwrap_or((0, 0)))).collect();
+    Ok(Json(PairingHelperPage { total, offset, limit, items }))
 }
 
 /// A new helper.

@@ -48,22 +48,33 @@ pub async fn list(State(state): State<AppState>, p: Principal, Query(q): Query<L
     let page = page_of(q.page);
     let f = HelperFilter { unit_id, kind: None, status: status.clone(), name: Some(q.name.clone()).filter(|n| !n.trim().is_empty()) };
     let unit_sel = q.unit.clone();
-    let (all, loads, unit_opts) = state
+    let (matching, total, loads, unit_opts) = state
         .db
         .run(move |c, _| {
-            let (rows, _) = helpers::list(c, &scope, &f, 0, 1_000_000).map_err(store_error)?;
-            let loads: HashMap<i64, (i64, i64)> = caseload::helpers_with_caseload(c, &scope).map_err(store_error)?.into_iter().map(|r| (r.helper_id, (r.households, r.limit))).collect();
-            Ok((rows, loads, unit_options(c, &scope, &unit_sel, "全部单位")?))
+            // the store filters by unit, status and name and pages; the rank is filtered here
+            let (rows, total, skip) = match rank {
+                None => {
+                    let (rows, total) = helpers::list(c, &scope, &f, (page - 1) * PAGE_SIZE, PAGE_SIZE).map_err(store_error)?;
+                    (rows, total, 0)
+                }
+                Some(r) => {
+                    let (rows, _) = helpers::list(c, &scope, &f, 0, 1_000_000).map_err(store_error)?;
+                    let rows: Vec<Helper> = rows.into_iter().filter(|h| h.rank == Some(r)).collect();
+                    let n = rows.len() as i64;
+                    (rows, n, (page - 1) * PAGE_SIZE)
+                }
+            };
+            let rows: Vec<Helper> = rows.into_iter().skip(skip as usize).take(PAGE_SIZE as usize).collect();
+            let mut loads: HashMap<i64, (i64, i64)> = HashMap::new();
+            for h in rows.iter().filter(|h| h.is_active()) {
+                loads.insert(h.id, caseload::of_helper(c, h.id).map_err(store_error)?);
+            }
+            Ok((rows, total, loads, unit_options(c, &scope, &unit_sel, "全部单位")?))
         })
         .await?;
-    // the rank is filtered here (the store filters by unit, status and name)
-    let matching: Vec<Helper> = all.into_iter().filter(|h| rank.is_none() || h.rank == rank).collect();
-    let total = matching.len() as i64;
     let mut t = TablePage::new(nav(&p, &state), "帮扶人", "helpers", vec!["姓名", "类别", "单位", "职务", "职级", "联系电话", "包户数 / 上限", "状态"]);
     t.rows = matching
         .iter()
-        .skip(((page - 1) * PAGE_SIZE) as usize)
-        .take(PAGE_SIZE as usize)
         .map(|h| {
             let (n, limit) = loads.get(&h.id).copied().unwrap_or((0, 0));
             let load = if h.is_active() { format!("{n} / {limit}") } else { String::new() };
