@@ -6,7 +6,7 @@ use super::{filter, names, HouseholdLine};
 use crate::db::{Conn, P};
 use crate::error::Result;
 use bangfu_domain::compliance::rules::{is_main_leader, overdue, team_days_required};
-use bangfu_domain::compliance::{partitions, rate, Month, Params, Partition};
+use bangfu_domain::compliance::{partitions, rate, Month, Params};
 use bangfu_domain::RegionScope;
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -309,22 +309,23 @@ pub fn monthly(conn: &mut Conn, req: &MonthlyRequest) -> Result<Monthly> {
         }
     }
 
-    // helpers: names, units and all their visits this month (one statement over the scope)
-    let scope_part = Partition { prefix: scope.to_string(), except: vec![] };
-    let (f, fp) = filter("p.region_code", &scope_part);
-    let sql = format!(
-        "SELECT hp.id, hp.name, hp.kind, u.name, \
-           (SELECT COUNT(*) FROM activity_helper ah WHERE ah.helper_id = x.helper_id AND ah.occurred_on >= ? AND ah.occurred_on <= ? AND ah.kind = 'visit') \
-         FROM (SELECT DISTINCT p.helper_id FROM pairing p WHERE p.kind IN ('helper_household', 'leader_household') AND p.helper_kind = 'helper' \
-           AND {f} AND p.started_on <= ? AND (p.ended_on IS NULL OR p.ended_on >= ?) AND (p.status = 'active' OR p.ended_on IS NOT NULL)) x \
-         JOIN helper hp ON hp.id = x.helper_id LEFT JOIN assist_unit u ON u.id = hp.unit_id"
-    );
-    let mut pv = vec![P::Date(first), P::Date(last)];
-    pv.extend(fp.iter().map(|s| P::Text(s)));
-    pv.extend([P::Date(as_of), P::Date(as_of)]);
-    let mut helper_info: HashMap<i64, (String, String, Option<String>, i64)> = HashMap::new();
-    for r in conn.query(&sql, &pv)? {
-        helper_info.insert(r[0].int().unwrap_or(0), (r[1].string(), r[2].string(), r[3].text().map(str::to_string), r[4].int().unwrap_or(0)));
+    // helpers: names, units and all their visits this month, for the helpers of the pairs (IN lists of 500)
+    let mut ids: Vec<i64> = pairs.iter().map(|p| p.1).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut helper_info: HashMap<i64, (String, String, Option<String>, i64)> = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let sql = format!(
+            "SELECT hp.id, hp.name, hp.kind, u.name, \
+               (SELECT COUNT(*) FROM activity_helper ah WHERE ah.helper_id = hp.id AND ah.kind = 'visit' AND ah.occurred_on >= ? AND ah.occurred_on <= ?) \
+             FROM helper hp LEFT JOIN assist_unit u ON u.id = hp.unit_id WHERE hp.id IN ({})",
+            vec!["?"; chunk.len()].join(", ")
+        );
+        let mut pv = vec![P::Date(first), P::Date(last)];
+        pv.extend(chunk.iter().map(|i| P::Int(*i)));
+        for r in conn.query(&sql, &pv)? {
+            helper_info.insert(r[0].int().unwrap_or(0), (r[1].string(), r[2].string(), r[3].text().map(str::to_string), r[4].int().unwrap_or(0)));
+        }
     }
 
     // aggregate pairs
@@ -334,7 +335,10 @@ pub fn monthly(conn: &mut Conn, req: &MonthlyRequest) -> Result<Monthly> {
     let mut overdue_list = Vec::new();
     pairs.sort_by(|a, b| (&a.0, a.2, a.1).cmp(&(&b.0, b.2, b.1)));
     for (village, helper, hh, n, last_visit, need, limit) in &pairs {
-        let v = villages.entry(village.clone()).or_insert_with(|| AreaRow { code: village.clone(), ..AreaRow::default() });
+        if !villages.contains_key(village) {
+            villages.insert(village.clone(), AreaRow { code: village.clone(), ..AreaRow::default() });
+        }
+        let v = villages.get_mut(village).expect("just inserted");
         let met = *n >= *need;
         v.visits.add(met);
         let info = helper_info.get(helper);
