@@ -186,7 +186,8 @@ pub fn parse_helper(posted: &HashMap<String, String>) -> Result<NewHelper, HashM
         },
     };
     let phone = get("phone");
-    if !phone.is_empty() && !(phone.chars().filter(|c| c.is_ascii_digit()).count() >= 7 && phone.chars().all(|c| c.is_ascii_digit() || c == '-' || c == ' ')) {
+    let phone_ok = phone.chars().filter(|c| c.is_ascii_digit()).count() >= 7 && phone.chars().all(|c| c.is_ascii_digit() || c == '-' || c == ' ');
+    if !phone.is_empty() && !phone_ok {
         errors.insert("phone", format!("联系电话“{phone}”不是有效的号码：请填写手机号或带区号的座机号"));
     }
     let region = get("region_code");

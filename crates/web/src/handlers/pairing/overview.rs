@@ -169,7 +169,7 @@ pub async fn coverage(State(state): State<AppState>, p: Principal, Path(what): P
         .await;
     }
     let page = page_of(q.page);
-    let (w, s2, n2, r2) = (name.clone(), scope.clone(), names.clone(), region.clone());
+    let (w, s2, n2, r2) = (name.clone(), scope.clone(), names.clone(), region);
     let (rows, total) = state.db.run(move |c, _| coverage_rows(c, &s2, r2.as_ref(), &n2, &w, (page - 1) * PAGE_SIZE, PAGE_SIZE)).await?;
     let mut t = TablePage::new(nav(&p, &state), title, "coverage", headers);
     t.rows = if p.can(Capability::ManagePairing) { rows } else { rows.into_iter().map(|mut r| { r.pop(); r.push(Cell::text("")); r }).collect() };

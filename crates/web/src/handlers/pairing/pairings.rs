@@ -220,9 +220,12 @@ fn party_of(c: &mut Conn, scope: &RegionScope, k: PartyKind, value: &str) -> Res
     }
 }
 
+/// Why a pairing was not created: field errors (field → message) and refusals of the store.
+pub type Refusal = (HashMap<&'static str, String>, Vec<String>);
+
 /// Creates a pairing from posted fields; the field errors and refusals, or the pairing and an
 /// over-caseload warning. Shared by the form and the API.
-pub fn create_from(c: &mut Conn, p: &Principal, posted: &HashMap<String, String>) -> AppResult<Result<bangfu_store::pairing::PairingCreated, (HashMap<&'static str, String>, Vec<String>)>> {
+pub fn create_from(c: &mut Conn, p: &Principal, posted: &HashMap<String, String>) -> AppResult<Result<bangfu_store::pairing::PairingCreated, Refusal>> {
     let scope = p.scope();
     let get = |k: &str| posted.get(k).cloned().unwrap_or_default();
     let mut errors: HashMap<&'static str, String> = HashMap::new();
