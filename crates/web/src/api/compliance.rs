@@ -64,7 +64,7 @@ fn area(a: &AreaRow) -> AreaOut {
 
 /// A helper behind this month.
 #[derive(Serialize, ToSchema)]
-pub struct HelperOut {
+pub struct ComplianceHelperOut {
     pub helper_id: i64,
     pub name: String,
     pub unit: Option<String>,
@@ -76,7 +76,7 @@ pub struct HelperOut {
 
 /// A household in an overdue list (no ID numbers or phones).
 #[derive(Serialize, ToSchema)]
-pub struct HouseholdOut {
+pub struct ComplianceHouseholdOut {
     pub household_id: i64,
     pub household_no: Option<String>,
     pub head_name: Option<String>,
@@ -88,8 +88,8 @@ pub struct HouseholdOut {
     pub days_since: Option<i64>,
 }
 
-fn hh(l: &HouseholdLine) -> HouseholdOut {
-    HouseholdOut {
+fn hh(l: &HouseholdLine) -> ComplianceHouseholdOut {
+    ComplianceHouseholdOut {
         household_id: l.household_id,
         household_no: l.household_no.clone(),
         head_name: l.head_name.clone(),
@@ -115,13 +115,13 @@ pub struct MonthOut {
     pub villages: Vec<AreaOut>,
     pub helpers_behind_total: usize,
     /// The first 100 helpers behind, most missing first
-    pub helpers_behind: Vec<HelperOut>,
+    pub helpers_behind: Vec<ComplianceHelperOut>,
     pub not_visited_total: i64,
     /// The first 100 pairs not visited enough this month
-    pub not_visited: Vec<HouseholdOut>,
+    pub not_visited: Vec<ComplianceHouseholdOut>,
     pub overdue_total: i64,
     /// The first 100 households over the limit, longest first
-    pub overdue: Vec<HouseholdOut>,
+    pub overdue: Vec<ComplianceHouseholdOut>,
 }
 
 #[utoipa::path(
@@ -155,7 +155,7 @@ pub async fn month(State(state): State<AppState>, ApiUser(p): ApiUser, ApiQuery(
         helpers_behind: r
             .helpers_behind()
             .take(LIST_LIMIT)
-            .map(|h| HelperOut { helper_id: h.helper_id, name: h.name.clone(), unit: h.unit_name.clone(), village_code: h.village_code.clone(), households: h.households, visited: h.visited, visits_month: h.visits_month })
+            .map(|h| ComplianceHelperOut { helper_id: h.helper_id, name: h.name.clone(), unit: h.unit_name.clone(), village_code: h.village_code.clone(), households: h.households, visited: h.visited, visits_month: h.visits_month })
             .collect(),
         not_visited_total: r.not_visited_total,
         not_visited: r.not_visited.iter().map(hh).collect(),
