@@ -193,6 +193,10 @@ pub fn run(ctx: &Ctx, a: DemoArgs) -> Result<()> {
         ctx.url.display()
     );
     super::pairing::load_demo(&mut store, &county, a.seed, today)?;
+    let visits = super::demo_visits::load(&mut store, today, 5)?;
+    if visits > 0 {
+        println!("演示走访记录：近 6 个月 {visits} 次（每户每月约九成走访到）\n");
+    }
     super::summary::print_summary(&mut store, &ctx.scope, None)
 }
 

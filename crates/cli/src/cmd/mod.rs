@@ -6,6 +6,7 @@ pub mod compare;
 pub mod compliance;
 pub mod db;
 pub mod demo;
+pub mod demo_visits;
 pub mod export;
 pub mod household;
 pub mod import;
