@@ -58,6 +58,12 @@ pub enum ComplianceCommand {
         #[arg(long)]
         today: Option<NaiveDate>,
     },
+    /// 一个学年（9 月至次年 8 月）的支教/挂职与教师交流：不足一周的支教、学期累计不足的教师、交流教师不足的结对学校
+    Stints {
+        /// 学年（以开始的年份命名，如 2025 表示 2025—2026 学年）
+        #[arg(long)]
+        year: i32,
+    },
     /// 列出考核规则及某区划适用的参数
     Rules {
         #[arg(long, default_value = "")]
@@ -114,6 +120,20 @@ pub fn run(ctx: &Ctx, a: ComplianceArgs) -> Result<()> {
         None => month(ctx, a.month),
         Some(ComplianceCommand::Due { helper, month, today }) => due(ctx, helper, month.as_deref(), today_or(today)),
         Some(ComplianceCommand::Rules { region }) => rules(ctx, &region),
+        Some(ComplianceCommand::Stints { year }) => {
+            let mut store = ctx.open()?;
+            let r = bangfu_store::compliance::stints(&mut store.conn, &ctx.scope, year)?;
+            println!("{}—{} 学年：支教/挂职 {} 次，问题 {} 条", r.school_year, r.school_year + 1, r.stints, r.problems.len());
+            for p in &r.problems {
+                println!("  [{}] {}（编号 {}）：{}", p.rule, p.helper_name, p.helper_id, p.what);
+            }
+            println!("结对学校 {} 对：", r.exchanges.len());
+            for e in &r.exchanges {
+                let mark = if e.teachers >= e.required { "达标" } else { "[EXC-01] 不足" };
+                println!("  {} → {}：交流教师 {} 名（应 ≥ {}）{}", e.sending, e.receiving, e.teachers, e.required, mark);
+            }
+            Ok(())
+        }
         Some(ComplianceCommand::Set { key, value, region, basis }) => {
             let mut store = ctx.open()?;
             let key = compliance::settings::save(&mut store.conn, &Actor::cli(), &key, &region, &value, basis.as_deref())?;

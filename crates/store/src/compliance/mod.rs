@@ -9,12 +9,14 @@ pub mod ledger;
 pub mod monthly;
 mod names;
 pub mod settings;
+pub mod stints;
 
 pub use dashboard::{dashboard_counts, DashboardCounts};
 pub use due::{due, helper_of_user, Due, DueItem};
 pub use ledger::{visit_ledger, work_ledger, VisitLedgerRow, WorkLedgerRow};
 pub use monthly::{monthly, AreaRow, HelperRow, LeaderRow, Monthly, MonthlyRequest, Tally, TeamRow, UnitRow};
 pub use settings::StoredParam;
+pub use stints::{stints, ExchangeLine, StintLine, StintReport};
 
 use bangfu_domain::compliance::Partition;
 use chrono::NaiveDate;
