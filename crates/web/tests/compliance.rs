@@ -191,3 +191,50 @@ async fn ledgers_download_as_xlsx_and_settings_are_audited() {
         app.stop().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_month_page_shows_the_school_years_stints_and_exchanges() {
+    for app in TestApp::all().await {
+        let b = app.backend();
+        let f = fixture(&app).await;
+        let v1 = f.v1.clone();
+        app.state
+            .db
+            .run(move |c, _| {
+                for (id, name) in [(11, "县第一中学"), (12, "村小学")] {
+                    c.execute(
+                        "INSERT INTO assist_unit (id, name, kind, region_code, status, created_at, updated_at, version) VALUES (?, ?, 'school', ?, 'active', ?, ?, 1)",
+                        &[P::Int(id), P::Text(name), P::Text(&v1), P::Text(NOW), P::Text(NOW)],
+                    )?;
+                }
+                c.execute(
+                    "INSERT INTO helper (id, name, kind, unit_id, region_code, status, created_at, updated_at, version) VALUES (11, '王老师', 'teacher', 11, ?, 'active', ?, ?, 1)",
+                    &[P::Text(&v1), P::Text(NOW), P::Text(NOW)],
+                )?;
+                c.execute(
+                    "INSERT INTO pairing (id, kind, helper_kind, helper_id, beneficiary_kind, beneficiary_id, region_code, started_on, status, created_at, updated_at, version) \
+                     VALUES (50, 'school_school', 'school', 11, 'school', 12, ?, '2024-09-01', 'active', ?, ?, 1)",
+                    &[P::Text(&v1), P::Text(NOW), P::Text(NOW)],
+                )?;
+                let d = |t: &str| chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").unwrap();
+                c.execute(
+                    "INSERT INTO activity (id, kind, region_code, unit_id, occurred_on, ended_on, created_by, created_at, version) VALUES (900, 'stint', ?, 12, ?, ?, 'test', ?, 1)",
+                    &[P::Text(&v1), P::Date(d("2025-03-03")), P::Date(d("2025-03-05")), P::Text(NOW)],
+                )?;
+                c.execute(
+                    "INSERT INTO activity_helper (helper_id, occurred_on, activity_id, kind, region_code) VALUES (11, ?, 900, 'stint', ?)",
+                    &[P::Date(d("2025-03-03")), P::Text(&v1)],
+                )?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        let (c, _) = app.login("county").await;
+        let (s, html) = page(&c, app.url("/compliance?month=2025-06")).await;
+        assert_eq!(s, 200, "{b}");
+        assert!(html.contains("2024—2025 学年") && html.contains("王老师"), "{b}: the school year's stints: {html}");
+        assert!(html.contains("STN-01") && html.contains("仅 3 天"), "{b}: a three-day stint is too short");
+        assert!(html.contains("县第一中学") && html.contains("EXC-01 不足"), "{b}: one teacher exchanged of two");
+        app.stop().await;
+    }
+}

@@ -172,6 +172,11 @@ struct MonthPage {
     no_visit_days: i64,
     absent_units: Vec<UnitView>,
     has_helper: bool,
+    /// Stints and exchanges of the month's school year.
+    stint_year: i32,
+    stint_count: i64,
+    stint_problems: Vec<compliance::StintLine>,
+    exchanges: Vec<compliance::ExchangeLine>,
 }
 
 pub async fn show(State(state): State<AppState>, p: Principal, Query(q): Query<MonthQuery>) -> AppResult<Response> {
@@ -180,12 +185,14 @@ pub async fn show(State(state): State<AppState>, p: Principal, Query(q): Query<M
     let scope = scope_of(&p, &q.region)?;
     let user_id = p.user.id;
     let s2 = scope.clone();
-    let (r, has_helper) = state
+    let (r, has_helper, stints) = state
         .db
         .run(move |c, _| {
             let r = compliance::monthly(c, &MonthlyRequest { scope: &s2, month, today: today(), list_limit: LIST_LIMIT }).map_err(store_error)?;
             let h = compliance::helper_of_user(c, user_id).map_err(store_error)?;
-            Ok((r, h.is_some()))
+            let year = bangfu_domain::compliance::rules::school_year(month.first_day());
+            let stints = compliance::stints(c, &s2, year).map_err(store_error)?;
+            Ok((r, h.is_some(), stints))
         })
         .await?;
     let names = state.names();
@@ -243,6 +250,10 @@ pub async fn show(State(state): State<AppState>, p: Principal, Query(q): Query<M
         no_visit_days: ps.get("no_visit_days"),
         absent_units: r.units.iter().filter(|u| u.absent).take(LIST_LIMIT).map(|u| UnitView { unit: u.unit_name.clone(), village: names.path(&u.village_code), since: u.window_from.to_string() }).collect(),
         has_helper,
+        stint_year: stints.school_year,
+        stint_count: stints.stints,
+        stint_problems: stints.problems.into_iter().take(LIST_LIMIT).collect(),
+        exchanges: stints.exchanges,
     };
     Ok(render(&page))
 }
