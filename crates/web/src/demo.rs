@@ -71,6 +71,13 @@ pub fn create_demo_users(conn: &mut Conn, password_for: &dyn Fn(&str) -> String)
         let code = if role == Role::Admin { String::new() } else { region.code.as_str().to_string() };
         users::grant(conn, &actor, id, role, &code)?;
         out.push(DemoUser { username: name.to_string(), password, role, region_code: code, region_name: region.name.clone() });
+        if role == Role::Helper {
+            // the demo helper logs in as a demo helper with households in the village, so 我的走访任务 has work
+            conn.execute(
+                "UPDATE helper SET user_id = ? WHERE user_id IS NULL AND id = (SELECT MIN(helper_id) FROM pairing WHERE kind = 'helper_household' AND status = 'active' AND region_code = ?)",
+                &[bangfu_store::P::Int(id), bangfu_store::P::Text(region.code.as_str())],
+            )?;
+        }
     }
     conn.commit()?;
     Ok(out)
