@@ -3,7 +3,7 @@
 //! orders, one order, recording its verification (optimistic `version`: 409 when stale) and
 //! completion per township. Same scope and capabilities as the pages: outside the scope is 404.
 
-use super::extract::{ApiId, ApiJson, ApiQuery, ApiUser};
+use super::extract::{ApiId, ApiJson, ApiQuery, ApiUser, PageParams};
 use super::openapi::ErrorBody;
 use crate::auth::csrf;
 use crate::error::{ApiError, ApiResult, AppError};
@@ -118,20 +118,6 @@ pub struct ListPage {
     pub items: Vec<ListOut>,
 }
 
-#[derive(Debug, Default, Deserialize, IntoParams)]
-#[serde(default)]
-#[into_params(parameter_in = Query)]
-pub struct PageParams {
-    /// From 0.
-    pub offset: i64,
-    /// 1–200 (default 50).
-    pub limit: i64,
-}
-
-fn limit_of(l: i64) -> i64 {
-    if l <= 0 { 50 } else { l.min(200) }
-}
-
 #[utoipa::path(
     get,
     path = "/api/v1/compare/lists",
@@ -145,7 +131,7 @@ fn limit_of(l: i64) -> i64 {
 )]
 pub async fn lists(State(state): State<AppState>, ApiUser(p): ApiUser, ApiQuery(q): ApiQuery<PageParams>) -> ApiResult<Json<ListPage>> {
     p.require(Capability::ViewRegistry)?;
-    let (scope, offset, limit) = (p.scope(), q.offset.max(0), limit_of(q.limit));
+    let (scope, (offset, limit)) = (p.scope(), q.window());
     let rows = state.db.run(move |c, _| comparison::lists(c, &scope, offset, limit).map_err(store_error)).await?;
     let names = state.names();
     Ok(Json(ListPage { offset, limit, items: rows.iter().map(|l| list_out(l, &names)).collect() }))
@@ -406,7 +392,7 @@ pub async fn orders(State(state): State<AppState>, ApiUser(p): ApiUser, ApiQuery
     p.require(Capability::ViewRegistry)?;
     let scope = p.scope();
     let f = filters(&OrdersQuery { list: q.list, kind: q.kind, status: q.status, region: q.region, page: 0 }, &scope)?;
-    let (offset, limit) = (q.offset.max(0), limit_of(q.limit));
+    let (offset, limit) = PageParams { offset: q.offset, limit: q.limit }.window();
     let page = state.db.run(move |c, _| Ok(comparison::orders(c, &scope, &f.filter, offset, limit)?)).await?;
     Ok(Json(OrderPage { total: page.total, offset, limit, items: page.orders.iter().map(order_out).collect() }))
 }

@@ -58,3 +58,21 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         })
     }
 }
+
+/// Paging of a list endpoint: `offset` from 0, `limit` 1–200 (default 50).
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(default)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// From 0.
+    pub offset: i64,
+    /// 1–200 (default 50).
+    pub limit: i64,
+}
+
+impl PageParams {
+    /// The offset (never negative) and the limit (default 50, at most 200).
+    pub fn window(&self) -> (i64, i64) {
+        (self.offset.max(0), if self.limit <= 0 { 50 } else { self.limit.min(200) })
+    }
+}

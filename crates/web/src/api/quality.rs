@@ -3,7 +3,7 @@
 //! the runs, a run's counts, its findings, and checking one household now. Same scope and
 //! capabilities as the pages: anything outside the caller's scope is 404.
 
-use super::extract::{ApiId, ApiJson, ApiQuery, ApiUser};
+use super::extract::{ApiId, ApiJson, ApiQuery, ApiUser, PageParams};
 use super::openapi::ErrorBody;
 use crate::auth::csrf;
 use crate::error::{ApiError, ApiResult, AppError};
@@ -297,20 +297,6 @@ pub struct RunList {
     pub items: Vec<RunOut>,
 }
 
-#[derive(Debug, Default, Deserialize, IntoParams)]
-#[serde(default)]
-#[into_params(parameter_in = Query)]
-pub struct PageParams {
-    /// From 0.
-    pub offset: i64,
-    /// 1–200 (default 50).
-    pub limit: i64,
-}
-
-fn limit_of(l: i64) -> i64 {
-    if l <= 0 { 50 } else { l.min(200) }
-}
-
 #[utoipa::path(
     get,
     path = "/api/v1/quality/runs",
@@ -324,7 +310,7 @@ fn limit_of(l: i64) -> i64 {
 )]
 pub async fn runs(State(state): State<AppState>, ApiUser(p): ApiUser, ApiQuery(q): ApiQuery<PageParams>) -> ApiResult<Json<RunList>> {
     p.require(Capability::ViewRegistry)?;
-    let (scope, offset, limit) = (p.scope(), q.offset.max(0), limit_of(q.limit));
+    let (scope, (offset, limit)) = (p.scope(), q.window());
     let (rows, total) = state.db.run(move |c, _| quality::runs(c, &scope, offset, limit).map_err(store_error)).await?;
     let names = state.names();
     Ok(Json(RunList { total, offset, limit, items: rows.iter().map(|r| run_out(r, &names)).collect() }))
@@ -527,7 +513,7 @@ pub async fn findings(State(state): State<AppState>, ApiUser(p): ApiUser, ApiId(
         "" => None,
         t => Some(FindingState::parse(t).ok_or_else(|| AppError::BadRequest(format!("state 应为 new、open 或 fixed，实际为“{t}”")))?),
     };
-    let (scope, offset, limit) = (p.scope(), q.offset.max(0), limit_of(q.limit));
+    let (scope, (offset, limit)) = (p.scope(), PageParams { offset: q.offset, limit: q.limit }.window());
     let (rows, total) = state
         .db
         .run(move |c, _| {

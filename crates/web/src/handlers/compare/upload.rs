@@ -5,8 +5,8 @@
 
 use crate::auth::{Principal, csrf};
 use crate::error::{AppError, AppResult};
-use crate::handlers::transfer::import::{Cleanup, EXTENSIONS, drain, small_text, too_large, upload_error};
-use crate::handlers::transfer::{MULTIPART_SLACK, random_id, sanitize_file_name};
+use crate::handlers::transfer::import::{Cleanup, drain, save_sheet_upload, small_text, too_large, upload_error};
+use crate::handlers::transfer::{MULTIPART_SLACK, random_id};
 use crate::jobs::CompareJob;
 use crate::state::AppState;
 use axum::extract::{FromRequest, Multipart, Request, State};
@@ -18,7 +18,6 @@ use bangfu_domain::{Capability, RegionCode};
 use bangfu_exchange::compare::{CompareError, CompareReport, CompareRequest, import_list};
 use bangfu_store::{Conn, Keyring, Store, StoreError};
 use std::path::PathBuf;
-use tokio::io::AsyncWriteExt;
 
 /// What the form asked for, checked.
 pub struct Upload {
@@ -120,29 +119,8 @@ pub async fn receive(state: &AppState, p: &Principal, req: Request, csrf_in_form
                 if !csrf_checked {
                     csrf::check(p, "")?;
                 }
-                let name = sanitize_file_name(field.file_name().unwrap_or_default());
-                let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
-                if !EXTENSIONS.contains(&ext.as_str()) {
-                    return Err(AppError::BadRequest(format!("只能比对 Excel（.xlsx、.xls）或 CSV（.csv）名单，“{name}”不是这几种格式。请在 Excel 中“另存为”.xlsx 后再上传。")));
-                }
-                let dir = state.config.data_dir.join("uploads").join(random_id());
-                tokio::fs::create_dir_all(&dir).await.map_err(|e| AppError::Internal(format!("{}: {e}", dir.display())))?;
-                cleanup.0 = Some(dir.clone());
-                let path = dir.join(&name);
-                let mut out = tokio::fs::File::create(&path).await.map_err(|e| AppError::Internal(format!("{}: {e}", path.display())))?;
-                let mut written = 0u64;
-                while let Some(chunk) = field.chunk().await.map_err(|e| upload_error(e, mib))? {
-                    written += chunk.len() as u64;
-                    if written > limit {
-                        return Err(too_large(mib));
-                    }
-                    out.write_all(&chunk).await.map_err(|e| AppError::Internal(format!("{}: {e}", path.display())))?;
-                }
-                out.flush().await.map_err(|e| AppError::Internal(format!("{}: {e}", path.display())))?;
-                if written == 0 {
-                    return Err(AppError::BadRequest("上传的文件是空的，请重新选择名单文件".into()));
-                }
-                saved = Some((path, name));
+                let wrong = |name: &str| format!("只能比对 Excel（.xlsx、.xls）或 CSV（.csv）名单，“{name}”不是这几种格式。请在 Excel 中“另存为”.xlsx 后再上传。");
+                saved = Some(save_sheet_upload(state, &mut field, limit, mib, &mut cleanup, &wrong, "上传的文件是空的，请重新选择名单文件").await?);
             }
             other => {
                 let other = other.to_string();

@@ -136,6 +136,43 @@ impl Drop for Cleanup {
     }
 }
 
+/// Streams an uploaded spreadsheet (xlsx, xls or csv, by extension) to a fresh directory under
+/// `data_dir/uploads`, within `limit` bytes, refusing an empty file; `cleanup` removes the directory
+/// unless the caller accepts the upload. `wrong_type(name)` and `empty` are the Chinese refusals.
+pub(crate) async fn save_sheet_upload(
+    state: &AppState,
+    field: &mut Field<'_>,
+    limit: u64,
+    mib: u64,
+    cleanup: &mut Cleanup,
+    wrong_type: &(dyn Fn(&str) -> String + Sync),
+    empty: &str,
+) -> AppResult<(PathBuf, String)> {
+    let name = sanitize_file_name(field.file_name().unwrap_or_default());
+    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    if !EXTENSIONS.contains(&ext.as_str()) {
+        return Err(AppError::BadRequest(wrong_type(&name)));
+    }
+    let dir = state.config.data_dir.join("uploads").join(random_id());
+    tokio::fs::create_dir_all(&dir).await.map_err(|e| AppError::Internal(format!("{}: {e}", dir.display())))?;
+    cleanup.0 = Some(dir.clone());
+    let path = dir.join(&name);
+    let mut out = tokio::fs::File::create(&path).await.map_err(|e| AppError::Internal(format!("{}: {e}", path.display())))?;
+    let mut written = 0u64;
+    while let Some(chunk) = field.chunk().await.map_err(|e| upload_error(e, mib))? {
+        written += chunk.len() as u64;
+        if written > limit {
+            return Err(too_large(mib));
+        }
+        out.write_all(&chunk).await.map_err(|e| AppError::Internal(format!("{}: {e}", path.display())))?;
+    }
+    out.flush().await.map_err(|e| AppError::Internal(format!("{}: {e}", path.display())))?;
+    if written == 0 {
+        return Err(AppError::BadRequest(empty.into()));
+    }
+    Ok((path, name))
+}
+
 /// Receives the upload: `_csrf` first, then the file (streamed to disk), `accept_valid` anywhere.
 pub async fn upload(State(state): State<AppState>, p: Principal, req: Request) -> AppResult<Response> {
     p.require(Capability::Import)?;
@@ -167,30 +204,8 @@ pub async fn upload(State(state): State<AppState>, p: Principal, req: Request) -
                     // the token must come before the file: nothing is written for an unchecked form
                     csrf::check(&p, "")?;
                 }
-                let original = field.file_name().unwrap_or_default().to_string();
-                let name = sanitize_file_name(&original);
-                let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
-                if !EXTENSIONS.contains(&ext.as_str()) {
-                    return Err(AppError::BadRequest(format!("只能导入 Excel（.xlsx、.xls）或 CSV（.csv）文件，“{name}”不是这几种格式。请在 Excel 中“另存为”.xlsx 后再上传。")));
-                }
-                let dir = state.config.data_dir.join("uploads").join(random_id());
-                tokio::fs::create_dir_all(&dir).await.map_err(|e| AppError::Internal(format!("{}: {e}", dir.display())))?;
-                cleanup.0 = Some(dir.clone());
-                let path = dir.join(&name);
-                let mut out = tokio::fs::File::create(&path).await.map_err(|e| AppError::Internal(format!("{}: {e}", path.display())))?;
-                let mut written = 0u64;
-                while let Some(chunk) = field.chunk().await.map_err(|e| upload_error(e, mib))? {
-                    written += chunk.len() as u64;
-                    if written > limit {
-                        return Err(too_large(mib));
-                    }
-                    out.write_all(&chunk).await.map_err(|e| AppError::Internal(format!("{}: {e}", path.display())))?;
-                }
-                out.flush().await.map_err(|e| AppError::Internal(format!("{}: {e}", path.display())))?;
-                if written == 0 {
-                    return Err(AppError::BadRequest("上传的文件是空的，请重新选择文件".into()));
-                }
-                saved = Some((path, name));
+                let wrong = |name: &str| format!("只能导入 Excel（.xlsx、.xls）或 CSV（.csv）文件，“{name}”不是这几种格式。请在 Excel 中“另存为”.xlsx 后再上传。");
+                saved = Some(save_sheet_upload(&state, &mut field, limit, mib, &mut cleanup, &wrong, "上传的文件是空的，请重新选择文件").await?);
             }
             _ => {
                 small_text(&mut field, mib).await?;
