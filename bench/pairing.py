@@ -13,35 +13,9 @@ the registry (median of --repeat runs; wall time and peak memory of the process)
 the result. Prints a Markdown table and appends it to bench/out/results.md.
 """
 import argparse, csv, os, platform, shutil, sqlite3, statistics, subprocess, sys, time
+from benchlib import ROOT, run, rm_db, copy_db
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.environ.get("BANGFU_BENCH_OUT", os.path.join(ROOT, "bench", "out"))
-
-
-def run(cmd):
-    t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    _, status, rusage = os.wait4(p.pid, 0)
-    dt = time.perf_counter() - t0
-    out, err = p.stdout.read(), p.stderr.read()
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        sys.exit(f"command failed ({code}): {' '.join(cmd)}\n{out}\n{err}")
-    return dt, rusage.ru_maxrss / 1024.0, out
-
-
-def rm_db(path):
-    for suffix in ("", "-wal", "-shm", ".key"):
-        if os.path.exists(path + suffix):
-            os.remove(path + suffix)
-
-
-def copy_db(src, dst):
-    rm_db(dst)
-    with sqlite3.connect(src) as c:
-        c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    shutil.copyfile(src, dst)
-    shutil.copyfile(src + ".key", dst + ".key")
 
 
 RANK_LABEL = {"full_division": "正处级", "deputy_division": "副处级", "full_section": "正科级", "deputy_section": "副科级", "ordinary": "一般干部", "other": "其他"}

@@ -12,32 +12,8 @@ defects (findings to write). With --pg it copies the largest registry into Postg
 Results are printed as a Markdown table and appended to bench/out/quality.md.
 """
 import argparse, json, os, platform, statistics, subprocess, sys, time
+from benchlib import ROOT, BIN, OUT, PG, run
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, "target", "release", "bangfu")
-OUT = os.path.join(ROOT, "bench", "out")
-PG = os.environ.get("BANGFU_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-
-
-def run(cmd):
-    t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    out, err = p.communicate()
-    dt = time.perf_counter() - t0
-    if p.returncode != 0:
-        sys.exit(f"command failed ({p.returncode}): {' '.join(cmd)}\n{out}\n{err}")
-    return dt, out
-
-
-def peak_run(cmd):
-    t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    _, status, rusage = os.wait4(p.pid, 0)
-    dt = time.perf_counter() - t0
-    out, err = p.stdout.read(), p.stderr.read()
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"command failed: {' '.join(cmd)}\n{out}\n{err}")
-    return dt, rusage.ru_maxrss / 1024.0, out
 
 
 def registry(n, defects):
@@ -47,7 +23,7 @@ def registry(n, defects):
         cmd = [BIN, "--database", path, "demo", "--households", str(n), "--fresh"]
         if defects:
             cmd += ["--rule-defects", str(defects)]
-        dt, _ = run(cmd)
+        dt, _, _ = run(cmd)
         print(f"  generated {name} in {dt:.1f} s", file=sys.stderr)
     return path
 
@@ -55,7 +31,7 @@ def registry(n, defects):
 def bench(db, repeat, label):
     walls, engine, mems, last = [], [], [], None
     for _ in range(repeat):
-        dt, mem, out = peak_run([BIN, "--database", db, "check", "--json"])
+        dt, mem, out = run([BIN, "--database", db, "check", "--json"])
         last = json.loads(out)
         walls.append(dt)
         engine.append(last["elapsed_ms"] / 1000.0)

@@ -14,40 +14,8 @@ For each size it generates the demo registry as import files (`bangfu demo --fil
 Results are printed as a Markdown table and appended to bench/out/results.md.
 """
 import argparse, json, os, platform, shutil, statistics, subprocess, sys, time
+from benchlib import ROOT, BIN, OUT, PG, run, rm_db, median_runs
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, "target", "release", "bangfu")
-OUT = os.path.join(ROOT, "bench", "out")
-PG = os.environ.get("BANGFU_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-
-
-def run(cmd, **kw):
-    """Runs a command; returns (seconds, peak RSS in MiB, stdout)."""
-    t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
-    _, status, rusage = os.wait4(p.pid, 0)
-    dt = time.perf_counter() - t0
-    out = p.stdout.read()
-    err = p.stderr.read()
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        sys.exit(f"command failed ({code}): {' '.join(cmd)}\n{out}\n{err}")
-    return dt, rusage.ru_maxrss / 1024.0, out
-
-
-def rm_db(path):
-    for suffix in ("", "-wal", "-shm", ".key"):
-        if os.path.exists(path + suffix):
-            os.remove(path + suffix)
-
-
-def median_runs(n, fn):
-    times, mems, last = [], [], None
-    for _ in range(n):
-        t, m, last = fn()
-        times.append(t)
-        mems.append(m)
-    return statistics.median(times), max(mems), last
 
 
 def main():
