@@ -13,6 +13,7 @@ pub mod registry;
 pub mod resident_id;
 pub mod value;
 pub mod vocab;
+pub mod workflow;
 
 pub use access::{Capability, Role};
 pub use region::{RegionCode, RegionLevel, RegionScope};
