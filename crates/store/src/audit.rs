@@ -209,6 +209,79 @@ pub fn record(conn: &mut Conn, actor: &Actor, e: Entry<'_>) -> Result<()> {
     Ok(())
 }
 
+/// Appends many entries at once (a bulk decision writes one per case): one id block, each chain's
+/// head locked once, the rows written in bulk. Same chain and hashes as calling [`record`] for each.
+pub fn record_many(conn: &mut Conn, actor: &Actor, entries: &[Entry<'_>]) -> Result<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let n = entries.len() as i64;
+    let first_id = match conn.query_opt("UPDATE id_allocator SET next_id = next_id + ? WHERE name = 'audit_log' RETURNING next_id - ?", &[P::Int(n), P::Int(n)])? {
+        Some(r) => r.first().and_then(Cell::int).unwrap_or(1),
+        None => {
+            let first = next_id(conn)?;
+            conn.execute("UPDATE id_allocator SET next_id = next_id + ? WHERE name = 'audit_log'", &[P::Int(n - 1)])?;
+            first
+        }
+    };
+    let mut heads: BTreeMap<String, (i64, String)> = BTreeMap::new();
+    let at = crate::now_utc();
+    let mut rows = Vec::with_capacity(entries.len());
+    for (i, e) in entries.iter().enumerate() {
+        let chain = chain_of(e.region_code);
+        if !heads.contains_key(&chain) {
+            let head = lock_head(conn, &chain)?;
+            heads.insert(chain.clone(), head);
+        }
+        let Some((seq, prev)) = heads.get_mut(&chain) else { continue };
+        *seq += 1;
+        let hash = entry_hash(&Hashed {
+            prev_hash: Some(prev),
+            chain: &chain,
+            seq: *seq,
+            at: &at,
+            actor: &actor.name,
+            source: actor.source,
+            client_ip: actor.ip.as_deref(),
+            region_code: e.region_code,
+            entity: e.entity,
+            entity_id: e.entity_id.as_deref(),
+            action: e.action,
+            before: e.before.as_deref(),
+            after: e.after.as_deref(),
+        });
+        let text = |v: Option<&str>| v.map(|t| Cell::Text(t.to_string())).unwrap_or(Cell::Null);
+        rows.push(vec![
+            Cell::Int(first_id + i as i64),
+            Cell::Text(at.clone()),
+            Cell::Text(actor.name.clone()),
+            Cell::Text(actor.source.to_string()),
+            text(e.region_code),
+            Cell::Text(e.entity.to_string()),
+            text(e.entity_id.as_deref()),
+            Cell::Text(e.action.to_string()),
+            text(e.before.as_deref()),
+            text(e.after.as_deref()),
+            Cell::Text(chain.clone()),
+            Cell::Int(*seq),
+            text(actor.ip.as_deref()),
+            Cell::Text(prev.clone()),
+            Cell::Text(hash.clone()),
+        ]);
+        *prev = hash;
+    }
+    crate::bulk::write_rows(
+        conn,
+        "audit_log",
+        &["id", "at", "actor", "source", "region_code", "entity", "entity_id", "action", "before_value", "after_value", "chain", "seq", "client_ip", "prev_hash", "hash"],
+        &rows,
+    )?;
+    for (chain, (seq, hash)) in &heads {
+        conn.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE chain = ?", &[P::Int(*seq), P::Text(hash), P::Text(chain)])?;
+    }
+    Ok(())
+}
+
 /// Number of entries, optionally for one entity kind (for tests and summaries).
 pub fn count(conn: &mut Conn, entity: Option<&str>) -> Result<i64> {
     match entity {

@@ -40,6 +40,18 @@ pub const TABLES: &[(&str, &str)] = &[
     ("activity_helper", "helper_id, occurred_on, activity_id"),
     ("activity_photo", "id"),
     ("reference_param", "area, key, region_prefix"),
+    ("flow_definition", "id"),
+    ("wf_campaign", "id"),
+    ("wf_campaign_deadline", "campaign_id, village_code"),
+    ("wf_case", "id"),
+    ("wf_decision", "id"),
+    ("wf_attachment", "id"),
+    ("wf_deliberation", "id"),
+    ("wf_deliberation_item", "deliberation_id, case_id"),
+    ("wf_notice", "id"),
+    ("wf_notice_item", "notice_id, case_id"),
+    ("wf_objection", "id"),
+    ("holiday", "region_prefix, day"),
 ];
 
 /// Per table: rows copied.
@@ -81,7 +93,7 @@ pub fn copy_all(from: &mut Store, to: &mut Store, mut progress: impl FnMut(&str,
             if cols != target_cols {
                 return Err(StoreError::Invalid(format!("表 {table} 的结构在两个数据库中不一致：请先对两边都运行 `bangfu migrate`")));
             }
-            let sealed: Vec<usize> = cols.iter().enumerate().filter(|(_, c)| *table == "household" && (c.as_str() == "phone" || c.as_str() == "bank_account")).map(|(i, _)| i).collect();
+            let sealed: Vec<usize> = cols.iter().enumerate().filter(|(_, c)| (*table == "household" && (c.as_str() == "phone" || c.as_str() == "bank_account")) || (*table == "wf_objection" && c.as_str() == "phone")).map(|(i, _)| i).collect();
             let hash_col = cols.iter().position(|c| c == "phone_hash" && *table == "household");
             let phone_col = cols.iter().position(|c| c == "phone" && *table == "household");
             let col_refs: Vec<&str> = cols.iter().map(String::as_str).collect();

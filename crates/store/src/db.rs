@@ -297,6 +297,21 @@ impl Conn {
         self.batch("ROLLBACK")
     }
 
+    /// Runs `f` in a transaction: committed when it returns Ok, rolled back (nothing written) otherwise.
+    pub fn in_tx<T>(&mut self, f: impl FnOnce(&mut Conn) -> Result<T>) -> Result<T> {
+        self.begin()?;
+        match f(self) {
+            Ok(v) => {
+                self.commit()?;
+                Ok(v)
+            }
+            Err(e) => {
+                let _ = self.rollback();
+                Err(e)
+            }
+        }
+    }
+
     /// Refreshes the planner's statistics after a bulk load. PostgreSQL plans badly without them
     /// (a freshly loaded county looks empty); on SQLite the registry queries choose their plan in
     /// code, so nothing is done there.

@@ -19,6 +19,7 @@ pub mod quality;
 pub mod regions;
 pub mod registry;
 pub mod users;
+pub mod workflow;
 
 pub use db::{Backend, Cell, Conn, DbUrl, P};
 pub use error::{Result, StoreError};

@@ -14,6 +14,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (7, "pairing", include_str!("../migrations/0007_pairing.sql")),
     (8, "reference", include_str!("../migrations/0008_reference.sql")),
     (10, "compliance", include_str!("../migrations/0010_compliance.sql")),
+    (11, "workflow", include_str!("../migrations/0011_workflow.sql")),
 ];
 
 /// The version this program needs.
