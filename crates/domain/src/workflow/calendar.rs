@@ -183,7 +183,7 @@ pub fn parse_holiday_lines(text: &str) -> Result<Vec<HolidayLine>, Vec<String>> 
         };
         // "2026-10-01 至 2026-10-07 国庆节": the range word may stand apart.
         let (when, name) = match name.split_once(char::is_whitespace) {
-            Some((word, rest)) if matches!(word, "至" | "~" | "～" | "到") => {
+            Some(("至" | "~" | "～" | "到", rest)) => {
                 let (to, n) = rest.trim().split_once(char::is_whitespace).unwrap_or((rest.trim(), ""));
                 (format!("{when}~{to}"), n.trim())
             }
