@@ -12,6 +12,7 @@ pub mod handlers;
 pub mod i18n;
 pub mod jobs;
 pub mod pool;
+pub mod qr;
 pub mod regions;
 pub mod server;
 pub mod state;
