@@ -94,6 +94,12 @@ impl Case {
     }
 }
 
+/// The user behind an audit actor (`web:zhang` and `api:zhang` are both `zhang`): applicants and
+/// deciders are compared by it, whatever door they came through.
+pub fn user_of(actor: &Actor) -> &str {
+    actor.name.split_once(':').map(|(_, u)| u).unwrap_or(&actor.name)
+}
+
 /// An application as entered.
 #[derive(Debug, Clone, Default)]
 pub struct NewCase {
@@ -201,12 +207,12 @@ pub fn open(conn: &mut Conn, actor: &Actor, scope: &RegionScope, n: &NewCase, to
                 P::Text(&first.key),
                 P::Text(&now),
                 due.map(P::Date).unwrap_or(P::Null),
-                P::Text(&actor.name),
+                P::Text(user_of(actor)),
                 P::Text(&now),
                 P::Text(&now),
             ],
         )?;
-        let row = LedgerRow { case_id: id, region_code: n.region_code.clone(), transition_no: 0, step_index: 0, step_key: first.key.clone(), decision: "apply", actor: actor.name.clone(), role: None, comment: Some(n.reason.clone()).filter(|r| !r.trim().is_empty()), return_to: None, verdict: None, detail: n.payload.clone() };
+        let row = LedgerRow { case_id: id, region_code: n.region_code.clone(), transition_no: 0, step_index: 0, step_key: first.key.clone(), decision: "apply", actor: user_of(actor).to_string(), role: None, comment: Some(n.reason.clone()).filter(|r| !r.trim().is_empty()), return_to: None, verdict: None, detail: n.payload.clone() };
         write_ledger(conn, &[ledger_row(&row, &now)])?;
         audit::record(
             conn,

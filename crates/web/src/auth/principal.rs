@@ -56,6 +56,11 @@ impl Principal {
         a
     }
 
+    /// Who decides workflow steps: the user name, active role and scope.
+    pub fn decider(&self) -> bangfu_domain::workflow::Decider {
+        bangfu_domain::workflow::Decider { user: self.user.username.clone(), role: self.grant.role, scope: self.scope() }
+    }
+
     pub fn lang(&self) -> crate::i18n::Lang {
         crate::i18n::Lang::parse(&self.user.locale)
     }
