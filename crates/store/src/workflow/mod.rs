@@ -3,6 +3,7 @@
 //! objections and campaigns move cases through `advance`, like decisions do.
 
 pub mod advance;
+pub mod attachments;
 pub mod calendar;
 pub mod cases;
 pub mod checks;
