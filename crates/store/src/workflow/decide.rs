@@ -51,8 +51,9 @@ pub fn eligible(conn: &mut Conn, step: &StepDef, region: &str) -> Result<usize> 
     let users: HashSet<i64> = rows
         .iter()
         .filter(|r| {
-            let prefix = r[1].text().unwrap_or_default().trim_end_matches('0');
-            region.starts_with(prefix) && prefix.len() <= step.level.digits()
+            let code = r[1].text().unwrap_or_default();
+            let prefix = if code.is_empty() { Some(String::new()) } else { bangfu_domain::RegionCode::parse(code).ok().map(|c| c.prefix().to_string()) };
+            prefix.is_some_and(|p| region.starts_with(&p) && p.len() <= step.level.digits())
         })
         .filter_map(|r| r[0].int())
         .collect();
