@@ -9,6 +9,7 @@ pub mod cases;
 pub mod checks;
 pub mod decide;
 pub mod definitions;
+pub mod stats;
 
 pub use cases::{Case, CaseFile, CaseFilter, LedgerEntry, NewCase};
 pub use decide::{BulkInput, BulkReport, Decided, DecisionInput};
