@@ -5,9 +5,11 @@
 pub mod advance;
 pub mod attachments;
 pub mod calendar;
+pub mod campaigns;
 pub mod cases;
 pub mod checks;
 pub mod decide;
+pub mod deliberation;
 pub mod definitions;
 pub mod stats;
 
