@@ -300,6 +300,14 @@ impl FlowDefinition {
                 }
             }
         }
+        if let Effect::HouseholdType { event, type_after } = &self.effect {
+            if crate::event::EventType::from_code(event).is_none() {
+                out.push(format!("办结效果中的调整类型“{event}”不存在（如 newly_identified、exit、monitoring_included、risk_eliminated）"));
+            }
+            if crate::vocab::HOUSEHOLD_TYPE.by_code(type_after).is_none() {
+                out.push(format!("办结效果中的户类型“{type_after}”不存在（poor、exited、monitored、ordinary）"));
+            }
+        }
         if let Some(first) = self.steps.first() {
             if !first.kind.is_manual() {
                 out.push(format!("第 1 环节“{}”必须是审核或核实环节（案件由申请进入第一个环节）", first.title));
