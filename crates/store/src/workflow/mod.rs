@@ -11,6 +11,8 @@ pub mod checks;
 pub mod decide;
 pub mod deliberation;
 pub mod definitions;
+pub mod notices;
+pub mod objections;
 pub mod stats;
 
 pub use cases::{Case, CaseFile, CaseFilter, LedgerEntry, NewCase};
