@@ -2,11 +2,14 @@
 
 pub mod account;
 pub mod activity;
+pub mod apply;
 pub mod assets;
 pub mod audit;
+pub mod campaigns;
 pub mod compare;
 pub mod compliance;
 pub mod dashboard;
+pub mod deliberation;
 pub mod edit;
 pub mod health;
 pub mod households;
@@ -14,6 +17,7 @@ pub mod login;
 pub mod pairing;
 pub mod quality;
 pub mod transfer;
+pub mod workflow;
 
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};
