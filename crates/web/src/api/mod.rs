@@ -1,6 +1,7 @@
 //! The JSON API under /api/v1: authenticated by session or API token, scoped like the pages.
 
 pub mod activities;
+pub mod cases;
 pub mod compare;
 pub mod compliance;
 pub mod detail;
@@ -53,6 +54,11 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/pairing/imports/{job}", get(pairing::import_job))
         .route("/api/v1/compliance", get(compliance::month))
         .route("/api/v1/compliance/due", get(compliance::due))
+        .route("/api/v1/cases", get(cases::list))
+        .route("/api/v1/cases/bulk-decisions", post(cases::bulk))
+        .route("/api/v1/cases/{id}", get(cases::get))
+        .route("/api/v1/cases/{id}/decisions", post(cases::decide))
+        .route("/api/v1/tasks", get(cases::tasks))
         .route("/api/v1/openapi.json", get(openapi::serve))
         .route("/api/v1/{*rest}", any(|| async { ApiError::from(AppError::NotFound) }))
 }

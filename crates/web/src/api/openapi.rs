@@ -80,6 +80,11 @@ impl Modify for Security {
         super::pairing::import_job,
         super::compliance::month,
         super::compliance::due,
+        super::cases::list,
+        super::cases::get,
+        super::cases::decide,
+        super::cases::bulk,
+        super::cases::tasks,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&Security),
@@ -91,6 +96,7 @@ impl Modify for Security {
         (name = "compare", description = "Comparison with department lists (数据比对): lists uploaded as background jobs, the work orders they produce for the villages, their verification and completion per township"),
         (name = "activities", description = "Field work (走访, sign-ins, work logs, stints, trainings, meetings, donations, purchases, dividends) with photos, recorded idempotently by client_uuid, and assistance measures (帮扶措施) per household"),
         (name = "compliance", description = "Compliance of field work (考核): the month's rates per township and village, helpers behind and the overdue lists for a scope, and a helper's due list"),
+        (name = "workflow", description = "Workflows with public notice (流程): cases with their steps and timeline, decisions on one case (409 when someone else decided first), bulk decisions with per-case exceptions, and the caller's tasks"),
         (name = "pairing", description = "Pairing assistance (结对帮扶): helpers with their caseload and hand-over, pairings of every kind (one effective-dated model with a helper side and a beneficiary side), coverage gaps, and the 对口帮扶任务分配表 import as a background job"),
     )
 )]
