@@ -268,3 +268,50 @@ pub async fn submit(State(state): State<AppState>, p: Principal, Form(f): Form<A
         Err(e) => Err(store_error(e)),
     }
 }
+
+/// One case of the household as its file lists it.
+pub struct HouseholdCase {
+    pub id: i64,
+    pub procedure: String,
+    pub title: String,
+    pub status: &'static str,
+    pub open: bool,
+    pub step: String,
+    pub due: String,
+    pub overdue: bool,
+}
+
+/// The 办理事项 section of the household file: its cases and the applications that can be made.
+pub struct CasesSection {
+    pub cases: Vec<HouseholdCase>,
+}
+
+/// The household's cases; a failure leaves the section empty (logged) rather than failing the file.
+pub fn household_cases(c: &mut bangfu_store::Conn, scope: &bangfu_domain::RegionScope, id: i64) -> CasesSection {
+    let today = bangfu_store::activity::today_china();
+    let load = |c: &mut bangfu_store::Conn| -> bangfu_store::Result<Vec<HouseholdCase>> {
+        let mut out = Vec::new();
+        for k in cases::of_household(c, scope, id)? {
+            let def = bangfu_store::workflow::definitions::get(c, k.definition_id)?;
+            let open = k.status == bangfu_domain::workflow::engine::CaseStatus::Open;
+            out.push(HouseholdCase {
+                id: k.id,
+                procedure: def.def.title.clone(),
+                title: k.item.clone().unwrap_or_else(|| k.title.clone()),
+                status: k.status.label(),
+                open,
+                step: if open { def.def.step(k.step_index).map(|s| s.title.clone()).unwrap_or_default() } else { String::new() },
+                due: if open { k.step_due.map(|d| d.to_string()).unwrap_or_default() } else { String::new() },
+                overdue: k.overdue(today),
+            });
+        }
+        Ok(out)
+    };
+    match load(c) {
+        Ok(cases) => CasesSection { cases },
+        Err(e) => {
+            tracing::warn!(household = id, error = %e, "cases of the household unavailable");
+            CasesSection { cases: Vec::new() }
+        }
+    }
+}

@@ -87,6 +87,8 @@ struct HouseholdPage {
     orders: crate::handlers::compare::HouseholdSection,
     /// Who helps, the measures and the visits (帮扶).
     assistance: crate::handlers::activity::household::HouseholdSection,
+    /// Its cases and the applications that can be made (办理事项).
+    cases: crate::handlers::apply::CasesSection,
 }
 
 const SECTIONS: &[(&str, &[HF])] = &[
@@ -165,10 +167,11 @@ async fn page(state: &AppState, p: &Principal, id: i64, reveal: bool, saved: boo
             let quality = crate::handlers::quality::household::latest(c, &scope, id);
             let orders = crate::handlers::compare::household_section(c, &scope, id);
             let assistance = crate::handlers::activity::household::household_section(c, &pp, &scope, id);
-            Ok(Some((h, events, history, quality, orders, assistance)))
+            let cases = crate::handlers::apply::household_cases(c, &scope, id);
+            Ok(Some((h, events, history, quality, orders, assistance, cases)))
         })
         .await?;
-    let Some((h, events, history, quality, orders, assistance)) = loaded else { return Err(AppError::NotFound) };
+    let Some((h, events, history, quality, orders, assistance, cases)) = loaded else { return Err(AppError::NotFound) };
     let names = state.names();
     let doc = &h.doc;
     let sections = SECTIONS
@@ -218,6 +221,7 @@ async fn page(state: &AppState, p: &Principal, id: i64, reveal: bool, saved: boo
         checked,
         orders,
         assistance,
+        cases,
     };
     Ok(render(&page))
 }
