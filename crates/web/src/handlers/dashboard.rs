@@ -32,10 +32,20 @@ pub struct RecentView {
     pub reason: String,
 }
 
+/// Open cases at one step of a procedure (流程办理), linking to the filtered case list.
+pub struct WorkflowRow {
+    pub procedure: String,
+    pub step: String,
+    pub open: i64,
+    pub overdue: i64,
+    pub href: String,
+}
+
 #[derive(Template)]
 #[template(path = "dashboard.html")]
 struct DashboardPage {
     nav: Nav,
+    workflow: Vec<WorkflowRow>,
     stats: Vec<Stat>,
     charts: Vec<String>,
     recent: Vec<RecentView>,
@@ -59,7 +69,7 @@ pub async fn show(State(state): State<AppState>, p: Principal) -> AppResult<Resp
     let params = DashboardParams { income_edges: INCOME_EDGES_YUAN.iter().map(|y| y * 100).collect(), income_line: line, recent: 12 };
     let cache = state.dashboards.clone();
     let quality_cache = state.quality_latest.clone();
-    let (d, quality, compliance) = state
+    let (d, quality, compliance, workflow) = state
         .db
         .run(move |c, _| {
             // the whole county's dashboard takes a second on a million members: computed once per data version
@@ -93,7 +103,12 @@ pub async fn show(State(state): State<AppState>, p: Principal) -> AppResult<Resp
                     }
                 },
             };
-            Ok((d, quality, compliance))
+            // open cases per procedure and step (流程办理): one grouped count over the open cases
+            let workflow = bangfu_store::workflow::stats::counts(c, &scope, chrono::Local::now().date_naive()).unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "workflow counts unavailable");
+                Vec::new()
+            });
+            Ok((d, quality, compliance, workflow))
         })
         .await?;
     let names = state.names();
@@ -170,5 +185,15 @@ pub async fn show(State(state): State<AppState>, p: Principal) -> AppResult<Resp
             reason: e.reason.clone(),
         })
         .collect();
-    Ok(render(&DashboardPage { nav: Nav::new(&p, &names, "dashboard"), stats, charts, recent, income_year }))
+    let workflow = workflow
+        .iter()
+        .map(|w| WorkflowRow {
+            procedure: w.procedure_title.clone(),
+            step: w.step_title.clone(),
+            open: w.open,
+            overdue: w.overdue,
+            href: format!("/cases?procedure={}&step={}&status=open", crate::views::urlencode(&w.procedure), crate::views::urlencode(&w.step_key)),
+        })
+        .collect();
+    Ok(render(&DashboardPage { nav: Nav::new(&p, &names, "dashboard"), workflow, stats, charts, recent, income_year }))
 }
