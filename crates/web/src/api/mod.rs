@@ -1,6 +1,7 @@
 //! The JSON API under /api/v1: authenticated by session or API token, scoped like the pages.
 
 pub mod activities;
+pub mod campaigns;
 pub mod cases;
 pub mod compare;
 pub mod compliance;
@@ -59,6 +60,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/cases/{id}", get(cases::get))
         .route("/api/v1/cases/{id}/decisions", post(cases::decide))
         .route("/api/v1/tasks", get(cases::tasks))
+        .route("/api/v1/campaigns", post(campaigns::create))
+        .route("/api/v1/campaigns/{id}/progress", get(campaigns::progress))
         .route("/api/v1/openapi.json", get(openapi::serve))
         .route("/api/v1/{*rest}", any(|| async { ApiError::from(AppError::NotFound) }))
 }

@@ -85,6 +85,8 @@ impl Modify for Security {
         super::cases::decide,
         super::cases::bulk,
         super::cases::tasks,
+        super::campaigns::create,
+        super::campaigns::progress,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&Security),
