@@ -90,6 +90,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::handlers::apply::router())
         .merge(crate::handlers::campaigns::router())
         .merge(crate::handlers::workflow::router())
+        .merge(crate::handlers::notices::router())
         .fallback(|| async { crate::error::AppError::NotFound })
         .layer(DefaultBodyLimit::max(2 * 1024 * 1024))
         .layer(middleware::from_fn(same_origin))

@@ -14,6 +14,7 @@ pub mod edit;
 pub mod health;
 pub mod households;
 pub mod login;
+pub mod notices;
 pub mod pairing;
 pub mod quality;
 pub mod transfer;
