@@ -117,3 +117,30 @@ fn deadlines_outside_the_county_are_refused() {
         assert_eq!(c.query_int("SELECT COUNT(*) FROM wf_case", &[]).unwrap(), 0);
     }
 }
+
+/// The measure of the issue: a campaign over a whole demo county (45,000 households) in seconds.
+/// Run with `cargo nextest run -p bangfu-testkit --test workflow_campaign --run-ignored only`.
+#[test]
+#[ignore = "a measurement: 45,000 households per backend"]
+fn a_campaign_over_a_whole_county_takes_seconds() {
+    for mut db in TestDb::all() {
+        load_demo_regions(&mut db.store);
+        let t = std::time::Instant::now();
+        insert_docs(&mut db.store, &demo_docs(45_000, 1));
+        let loaded = t.elapsed();
+        let c = &mut db.store.conn;
+        let village = c.query("SELECT region_code FROM household ORDER BY id LIMIT 1", &[]).unwrap()[0][0].string();
+        let county = format!("{}000000", &village[..6]);
+        let n = NewCampaign { region_code: county.clone(), year: 2026, title: "2026 年度动态调整".into(), starts_on: today(), due_on: today() + Duration::days(30), village_deadlines: vec![(village, today() + Duration::days(10))] };
+        let t = std::time::Instant::now();
+        let id = campaigns::start_campaign(c, &actor("office"), &who("office", Role::CountyOffice, &county), &n, today()).unwrap();
+        let started = t.elapsed();
+        let t = std::time::Instant::now();
+        let p = campaigns::progress(c, &RegionScope::all(), id, today()).unwrap().unwrap();
+        let progress = t.elapsed();
+        let cases = c.query_int("SELECT COUNT(*) FROM wf_case WHERE campaign_id = ?", &[P::Int(id)]).unwrap();
+        assert_eq!(p.total.total, cases);
+        eprintln!("{}: loaded 45000 households in {loaded:?}; campaign of {cases} cases started in {started:?}; progress of {} villages in {progress:?}", db.name, p.villages.len());
+        assert!(started.as_secs() < 30, "{}: {started:?}", db.name);
+    }
+}
