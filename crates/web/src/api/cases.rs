@@ -299,6 +299,9 @@ pub async fn decide(State(state): State<AppState>, ApiUser(p): ApiUser, headers:
         .db
         .run(move |c, keys| {
             let file = cases::file(c, &scope, id).map_err(store_error)?.ok_or(AppError::NotFound)?;
+            if let Some(m) = crate::handlers::workflow::not_manual(&file, body.transition_no) {
+                return Ok((Decided::Refused(m), file.definition));
+            }
             let kind = match decision_kind(&file.definition.def, &body.decision, body.return_to.as_deref().unwrap_or_default()) {
                 Ok(k) => k,
                 Err(m) => return Ok((Decided::Refused(m), file.definition)),

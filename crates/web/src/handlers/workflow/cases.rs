@@ -299,8 +299,8 @@ async fn case_page(state: &AppState, p: &Principal, id: i64, error: String, noti
     };
     let cannot = match (&may, open, kind.is_manual()) {
         (_, false, _) => format!("该案件{}", case.status.label()),
+        (_, true, false) => engine::Refusal::NotManual(kind).message(),
         (Err(r), _, _) => r.message(),
-        (Ok(()), true, false) => engine::Refusal::NotManual(kind).message(),
         _ => String::new(),
     };
     let can_decide = open && may.is_ok() && kind.is_manual();
@@ -421,6 +421,9 @@ pub async fn decide(State(state): State<AppState>, p: Principal, Path(id): Path<
         .db
         .run(move |c, keys| {
             let file = cases::file(c, &scope, id).map_err(store_error)?.ok_or(AppError::NotFound)?;
+            if let Some(m) = super::not_manual(&file, seen) {
+                return Ok(Decided::Refused(m));
+            }
             let kind = match decision_kind(&file.definition.def, &decision, &return_to) {
                 Ok(k) => k,
                 Err(m) => return Ok(Decided::Refused(m)),

@@ -52,6 +52,14 @@ pub fn is_stale(message: &str) -> bool {
     message.starts_with(&Refusal::Stale.message())
 }
 
+/// A deliberation, notice or announcement step is moved by its meeting or notice: a decision on
+/// it is refused with that message (before who-may-act, which would talk about the person instead).
+pub fn not_manual(file: &bangfu_store::workflow::CaseFile, seen_transition: i64) -> Option<String> {
+    let c = &file.case;
+    let step = file.definition.def.step(c.step_index)?;
+    (c.status == bangfu_domain::workflow::engine::CaseStatus::Open && c.transition_no == seen_transition && !step.kind.is_manual()).then(|| Refusal::NotManual(step.kind).message())
+}
+
 /// "还剩 3 天" / "今天到期" / "超期 2 天" for a deadline; empty without one.
 pub fn days_left(due: Option<NaiveDate>, today: NaiveDate) -> (String, bool) {
     match due {
