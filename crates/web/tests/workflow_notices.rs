@@ -243,3 +243,38 @@ async fn the_county_publishes_the_announcement_and_the_household_becomes_poor() 
         app.stop().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_lists_notices_refuses_an_early_close_and_resolves_an_objection() {
+    for app in TestApp::all().await {
+        let (village, ids, _) = cases_at_notice(&app, 1, 3).await;
+        let (id, code) = post_notice(&app, &village, &ids).await;
+        assert_eq!(lodge(&app, &TestApp::client(), &code, None).await.status(), 303);
+        let (c, csrf) = app.login("township").await;
+        let list: serde_json::Value = c.get(app.url("/api/v1/notices?status=posted")).send().await.unwrap().json().await.unwrap();
+        let row = list.as_array().unwrap().iter().find(|n| n["id"] == id).expect("the notice is listed");
+        assert_eq!((row["open_objections"].as_i64(), row["items"].as_i64(), row["public_code"].as_str()), (Some(1), Some(1), Some(code.as_str())));
+        let one: serde_json::Value = c.get(app.url(&format!("/api/v1/notices/{id}"))).send().await.unwrap().json().await.unwrap();
+        assert_eq!(one["objections"][0]["phone"], "138****5678");
+        assert!(one["close_refusals"].as_array().unwrap().iter().any(|r| r.as_str().unwrap().contains("还有 1 条异议未处理")));
+        let oid = one["objections"][0]["id"].as_i64().unwrap();
+        let early = c.post(app.url(&format!("/api/v1/notices/{id}/close"))).header("X-CSRF-Token", &csrf).send().await.unwrap();
+        assert_eq!(early.status(), 422);
+        let no_reason = c.post(app.url(&format!("/api/v1/objections/{oid}/resolve"))).header("X-CSRF-Token", &csrf).json(&serde_json::json!({"verification": "核实", "upheld": false, "outcome_reason": ""})).send().await.unwrap();
+        assert_eq!(no_reason.status(), 422);
+        let upheld = c
+            .post(app.url(&format!("/api/v1/objections/{oid}/resolve")))
+            .header("X-CSRF-Token", &csrf)
+            .json(&serde_json::json!({"verification": "入户核实：有小轿车", "upheld": true, "outcome_reason": "不符合识别标准", "case_id": ids[0]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(upheld.status(), 200, "{}", app.backend());
+        let o: serde_json::Value = upheld.json().await.unwrap();
+        assert_eq!(o["status"], "upheld");
+        let case = ids[0];
+        let step = app.state.db.run(move |c, _| Ok(c.query("SELECT step_key FROM wf_case WHERE id = ?", &[P::Int(case)])?[0][0].string())).await.unwrap();
+        assert_eq!(step, "deliberation", "the case went back to the deliberation");
+        app.stop().await;
+    }
+}

@@ -11,6 +11,7 @@ pub mod extract;
 pub mod households;
 pub mod imports;
 pub mod me;
+pub mod notices;
 pub mod openapi;
 pub mod pairing;
 pub mod quality;
@@ -62,6 +63,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/tasks", get(cases::tasks))
         .route("/api/v1/campaigns", post(campaigns::create))
         .route("/api/v1/campaigns/{id}/progress", get(campaigns::progress))
+        .route("/api/v1/notices", get(notices::list).post(notices::create))
+        .route("/api/v1/notices/{id}", get(notices::get))
+        .route("/api/v1/notices/{id}/close", post(notices::close))
+        .route("/api/v1/objections/{id}/resolve", post(notices::resolve))
         .route("/api/v1/openapi.json", get(openapi::serve))
         .route("/api/v1/{*rest}", any(|| async { ApiError::from(AppError::NotFound) }))
 }
