@@ -124,9 +124,8 @@ pub fn record_meeting(conn: &mut Conn, keys: &Keyring, actor: &Actor, who: &Deci
             if c.status != CaseStatus::Open {
                 return Err(invalid(format!("{name}{}，不能再评议", c.status.label())));
             }
-            if !defs.contains_key(&c.definition_id) {
-                let d = definitions::get(conn, c.definition_id)?;
-                defs.insert(c.definition_id, d);
+            if let std::collections::btree_map::Entry::Vacant(e) = defs.entry(c.definition_id) {
+                e.insert(definitions::get(conn, c.definition_id)?);
             }
             let def = &defs[&c.definition_id];
             let step = def.def.step(c.step_index).ok_or_else(|| invalid(format!("{name}的环节已不存在")))?;
@@ -334,9 +333,8 @@ pub fn waiting_cases(conn: &mut Conn, scope: &RegionScope, village_code: &str) -
     let mut kinds: HashMap<i64, StoredDefinition> = HashMap::new();
     let mut out = Vec::new();
     for c in cases {
-        if !kinds.contains_key(&c.definition_id) {
-            let d = definitions::get(conn, c.definition_id)?;
-            kinds.insert(c.definition_id, d);
+        if let std::collections::hash_map::Entry::Vacant(e) = kinds.entry(c.definition_id) {
+            e.insert(definitions::get(conn, c.definition_id)?);
         }
         if kinds[&c.definition_id].def.step(c.step_index).is_some_and(|s| s.kind == StepKind::Deliberation) {
             out.push(c);
