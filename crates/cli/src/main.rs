@@ -69,6 +69,9 @@ pub enum Command {
     Pairing(cmd::pairing::PairingCommand),
     /// 帮扶工作考核：按月统计走访率、落后名单、超期未走访户，导出走访台账和帮扶工作台账，查看帮扶人的本月任务，设置考核参数
     Compliance(cmd::compliance::ComplianceArgs),
+    /// 流程办理（识别、退出、出列、动态调整）：流程定义与版本、各环节办理中和超期件数、生成演示案件
+    #[command(subcommand)]
+    Flow(cmd::flow::FlowCommand),
 }
 
 impl Cli {

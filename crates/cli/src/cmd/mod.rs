@@ -8,6 +8,7 @@ pub mod db;
 pub mod demo;
 pub mod demo_visits;
 pub mod export;
+pub mod flow;
 pub mod household;
 pub mod import;
 pub mod pairing;
@@ -69,5 +70,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Compare(c) => compare::run(&ctx, c),
         Command::Pairing(c) => pairing::run(&ctx, c),
         Command::Compliance(a) => compliance::run(&ctx, a),
+        Command::Flow(c) => flow::run(&ctx, c),
     }
 }
