@@ -32,9 +32,12 @@ pub struct RawException {
     pub reason: String,
 }
 
+/// Exceptions understood (case, kind, reason) and refused (case, title, why).
+pub type Resolved = (Vec<(i64, DecisionKind, String)>, Vec<(i64, String, String)>);
+
 /// Resolves exceptions against each case's own definition; the ones that cannot be understood
 /// come back as refusals (case, reason) and are left out of the decision.
-pub fn resolve(conn: &mut Conn, scope: &RegionScope, raw: &[RawException]) -> AppResult<(Vec<(i64, DecisionKind, String)>, Vec<(i64, String, String)>)> {
+pub fn resolve(conn: &mut Conn, scope: &RegionScope, raw: &[RawException]) -> AppResult<Resolved> {
     let (mut ok, mut bad) = (Vec::new(), Vec::new());
     for e in raw {
         let Some(f) = cases::file(conn, scope, e.case_id).map_err(store_error)? else {

@@ -286,7 +286,7 @@ async fn case_page(state: &AppState, p: &Principal, id: i64, error: String, noti
         .collect();
     let (left, overdue) = if open { days_left(case.step_due, t) } else { (String::new(), false) };
     let kind = step.as_ref().map(|s| s.kind).unwrap_or(StepKind::Review);
-    let village = format!("{}", &case.region_code);
+    let village = case.region_code.clone();
     let moved_by = if open {
         match kind {
             StepKind::Deliberation => Some(("由民主评议推进：登记评议会议结果".to_string(), format!("/deliberations/new?region={village}"))),

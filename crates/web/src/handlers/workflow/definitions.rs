@@ -227,6 +227,7 @@ struct EditPage {
     problems: Vec<String>,
 }
 
+#[allow(clippy::too_many_arguments)]
 fn edit_page(state: &AppState, p: &Principal, id: i64, base: &StoredDefinition, shown: &FlowDefinition, prefix: String, json: String, problems: Vec<String>) -> EditPage {
     let names = state.names();
     EditPage {
