@@ -239,8 +239,8 @@ fn refuse(c: &Case, why: String) -> StoreError {
 fn definitions_of(conn: &mut Conn, cases: &[Case]) -> Result<BTreeMap<i64, StoredDefinition>> {
     let mut defs = BTreeMap::new();
     for c in cases {
-        if !defs.contains_key(&c.definition_id) {
-            defs.insert(c.definition_id, definitions::get(conn, c.definition_id)?);
+        if let std::collections::btree_map::Entry::Vacant(e) = defs.entry(c.definition_id) {
+            e.insert(definitions::get(conn, c.definition_id)?);
         }
     }
     Ok(defs)

@@ -353,10 +353,10 @@ pub fn resolve_objection(conn: &mut Conn, actor: &Actor, keys: &Keyring, who: &D
             let m = Move { case_id: c.id, region_code: c.region_code.clone(), household_id: c.household_id, title: c.title.clone(), outcome: Outcome::ReturnedTo(to) };
             apply_moves(conn, actor, keys, &def, &[m], today)?;
             notices::withdraw_item(conn, n.id, c.id)?;
-        } else if let Some(cid) = case_id {
-            if conn.query_int("SELECT COUNT(*) FROM wf_notice_item WHERE notice_id = ? AND case_id = ?", &[P::Int(n.id), P::Int(cid)])? == 0 {
-                case_id = o.case_id;
-            }
+        } else if let Some(cid) = case_id
+            && conn.query_int("SELECT COUNT(*) FROM wf_notice_item WHERE notice_id = ? AND case_id = ?", &[P::Int(n.id), P::Int(cid)])? == 0
+        {
+            case_id = o.case_id;
         }
         let status = if r.upheld { "upheld" } else { "dismissed" };
         let changed = conn.execute(

@@ -320,10 +320,10 @@ pub async fn show_page(state: &AppState, p: &Principal, headers: &HeaderMap, id:
     };
     let objections = objs.into_iter().map(|o| ObjectionView { status: o.status_label(), item: item_label(o.case_id, &o.item_text), at: o.lodged_at.chars().take(16).collect::<String>().replace('T', " "), o }).collect();
     let mut refusals = refusals;
-    if let Err(why) = &may {
-        if n.is_posted() {
-            refusals.insert(0, why.clone());
-        }
+    if let Err(why) = &may
+        && n.is_posted()
+    {
+        refusals.insert(0, why.clone());
     }
     Ok(ShowPage {
         nav: Nav::new(p, &state.names(), "notices"),
