@@ -11,6 +11,7 @@ pub mod checks;
 pub mod decide;
 pub mod deliberation;
 pub mod definitions;
+pub mod seed;
 pub mod notices;
 pub mod objections;
 pub mod stats;
