@@ -144,3 +144,34 @@ fn a_campaign_over_a_whole_county_takes_seconds() {
         assert!(started.as_secs() < 30, "{}: {started:?}", db.name);
     }
 }
+
+#[test]
+fn two_officers_starting_the_same_campaign_at_once_start_it_once() {
+    for mut db in TestDb::all() {
+        load_demo_regions(&mut db.store);
+        insert_docs(&mut db.store, &demo_docs(30, 4));
+        let village = db.store.conn.query("SELECT region_code FROM household ORDER BY id LIMIT 1", &[]).unwrap()[0][0].string();
+        let county = format!("{}000000", &village[..6]);
+        // the shipped definitions are stored already (as in any running installation)
+        bangfu_store::workflow::definitions::ensure_shipped(&mut db.store.conn).unwrap();
+        bangfu_store::ids::allocate(&mut db.store.conn, "wf_campaign", 1).unwrap();
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+        let handles: Vec<_> = (0..2)
+            .map(|i| {
+                let (url, county, barrier) = (db.store.url.clone(), county.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    let mut c = bangfu_store::Conn::open(&url).unwrap();
+                    let n = NewCampaign { region_code: county.clone(), year: 2026, title: format!("动态调整 {i}"), starts_on: today(), due_on: today() + Duration::days(5), village_deadlines: vec![] };
+                    barrier.wait();
+                    campaigns::start_campaign(&mut c, &actor("office"), &who("office", Role::CountyOffice, &county), &n, today()).map_err(|e| e.to_string())
+                })
+            })
+            .collect();
+        let results: Vec<Result<i64, String>> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{}: {results:?}", db.name);
+        let c = &mut db.store.conn;
+        assert_eq!(c.query_int("SELECT COUNT(*) FROM wf_campaign", &[]).unwrap(), 1);
+        let active = c.query_int("SELECT COUNT(*) FROM household WHERE status = 'active'", &[]).unwrap();
+        assert_eq!(c.query_int("SELECT COUNT(*) FROM wf_case", &[]).unwrap(), active, "{}", db.name);
+    }
+}

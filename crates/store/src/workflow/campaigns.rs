@@ -92,6 +92,9 @@ pub fn start_campaign(conn: &mut Conn, actor: &Actor, who: &Decider, n: &NewCamp
     let scope_like = who.scope.like_pattern();
     let user = user_of(actor).to_string();
     conn.in_tx(|conn| {
+        // the campaign's id first: its allocator row serialises two county officers starting the
+        // same campaign at once, so the second one's check below sees the first one's row
+        let id = crate::ids::allocate(conn, "wf_campaign", 1)?;
         let known = conn.query_int("SELECT COUNT(*) FROM wf_campaign WHERE region_code = ? AND year = ?", &[P::Text(county.as_str()), P::Int(n.year)])?;
         if known > 0 {
             return Err(invalid(format!("本县 {} 年度的动态调整已经发起，不能重复发起：请在已发起的动态调整中查看进度", n.year)));
@@ -105,7 +108,6 @@ pub fn start_campaign(conn: &mut Conn, actor: &Actor, who: &Decider, n: &NewCamp
         if count == 0 {
             return Err(invalid("本县（在您的管辖范围内）没有在册农户，无需发起动态调整"));
         }
-        let id = crate::ids::allocate(conn, "wf_campaign", 1)?;
         let now = crate::now_utc();
         conn.execute(
             "INSERT INTO wf_campaign (id, region_code, year, title, starts_on, due_on, definition_id, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
