@@ -118,7 +118,9 @@ async fn cases_are_decided_in_the_browser_and_the_api_by_the_right_people() {
         create_user(&app, "township9", bangfu_domain::Role::TownshipStaff, &other_township).await;
         let in_township: Vec<i64> = app.households.iter().filter(|(_, r)| r.starts_with(&tprefix)).map(|h| h.0).collect();
         let first = app.household_in(&village);
-        let mut spare = in_township.iter().copied().filter(|h| *h != first);
+        let mut spare = app.households.iter().filter(|(_, r)| r.starts_with(&tprefix) && *r != village).map(|h| h.0);
+        let mut vspare = app.households.iter().filter(|(_, r)| *r == village).map(|h| h.0).filter(|h| *h != first);
+        assert!(in_township.len() > 40, "{b}: enough households in the township");
 
         // the village cadre accepts the application in the browser
         let a = open_case(&app, "village", &village, first).await;
@@ -201,6 +203,9 @@ async fn cases_are_decided_in_the_browser_and_the_api_by_the_right_people() {
             put_at(&app, id, 4, "township_review").await;
             bulk.push(id);
         }
+        // the township's tasks offer the bulk form per village (30 cases over the township's villages)
+        let (_, tasks) = page(&tc, app.url("/tasks")).await;
+        assert!(tasks.contains("批量审批") && tasks.contains("/cases/bulk?procedure=identification"), "{b}");
         let (_, form) = page(&tc, app.url(&format!("/cases/bulk?procedure=identification&step=township_review&region={township}"))).await;
         for id in &bulk {
             assert!(form.contains(&format!("name=\"case\" value=\"{id}\" checked")), "{b}: case {id} on the bulk form");
@@ -243,6 +248,46 @@ async fn cases_are_decided_in_the_browser_and_the_api_by_the_right_people() {
         assert!(query_int(&app, "SELECT COUNT(*) FROM audit_log WHERE entity = 'wf_case'").await >= audit_before + 30);
         let report = app.state.db.run(|c, _| Ok(bangfu_store::audit::verify(c)?)).await.unwrap();
         assert!(report.is_clean(), "{b}: the audit chain verifies");
+        // the API: bulk decisions with an exception returned by step key, and the task list
+        let mut more = Vec::new();
+        for i in 0..4 {
+            // the one returned to the village's first step is of the cadre's own village
+            let h = if i == 3 { vspare.next().expect("a second household in the village") } else { spare.next().unwrap() };
+            let id = open_case(&app, "village", &township, h).await;
+            put_at(&app, id, 4, "township_review").await;
+            more.push(id);
+        }
+        let body = json!({"step_key": "township_review", "case_ids": more, "comment": "同意", "exceptions": [{"case_id": more[3], "decision": "return", "return_to": "accept", "reason": "材料不全"}]});
+        let r = tc.post(app.url("/api/v1/cases/bulk-decisions")).header("x-csrf-token", &tcsrf).json(&body).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{b}");
+        let v: Value = r.json().await.unwrap();
+        assert_eq!((v["approved"].as_u64(), v["returned"].as_u64(), v["refused"].as_array().map(Vec::len)), (Some(3), Some(1), Some(0)), "{b}: {v}");
+        assert_eq!(case_row(&app, more[3]).await.1, "accept", "{b}");
+        let r = tc.post(app.url("/api/v1/cases/bulk-decisions")).json(&body).send().await.unwrap();
+        assert_eq!(r.status(), 403, "{b}: a cookie call without the CSRF header is refused");
+        let v: Value = vc.get(app.url("/api/v1/tasks")).send().await.unwrap().json().await.unwrap();
+        assert!(v["items"].as_array().unwrap().iter().any(|c| c["id"] == more[3]), "{b}: the returned case waits for the village: {v}");
+
+        // attachments: uploaded by the village, downloaded, listed; the county extends a deadline
+        let png = b"\x89PNG\r\n\x1a\n0000".to_vec();
+        let form = reqwest::multipart::Form::new().text("_csrf", vcsrf.clone()).text("purpose", "签字认可书").part("file", reqwest::multipart::Part::bytes(png.clone()).file_name("认可书.png"));
+        let r = vc.post(app.url(&format!("/cases/{}/attachments", more[3]))).multipart(form).send().await.unwrap();
+        assert_eq!(r.status(), 303, "{b}");
+        let (_, html) = page(&vc, app.url(&format!("/cases/{}", more[3]))).await;
+        assert!(html.contains("签字认可书") && html.contains("认可书.png"), "{b}");
+        let aid = query_int(&app, &format!("SELECT MAX(id) FROM wf_attachment WHERE owner_kind = 'case' AND owner_id = {}", more[3])).await;
+        let r = vc.get(app.url(&format!("/cases/{}/attachments/{aid}", more[3]))).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{b}");
+        assert_eq!(r.bytes().await.unwrap().to_vec(), png, "{b}");
+        assert_eq!(page(&oc, app.url(&format!("/cases/{}/attachments/{aid}", more[3]))).await.0, 404, "{b}: out of scope");
+        let until = (today() + chrono::Days::new(30)).to_string();
+        let r = cc.post(app.url(&format!("/cases/{}/extend", more[0]))).form(&[("_csrf", ccsrf.as_str()), ("until", until.as_str()), ("reason", "公示期遇国庆假期")]).send().await.unwrap();
+        assert_eq!(r.status(), 303, "{b}");
+        let (_, html) = page(&cc, app.url(&format!("/cases/{}", more[0]))).await;
+        assert!(html.contains(&until) && html.contains("公示期遇国庆假期"), "{b}");
+        let r = tc.post(app.url(&format!("/cases/{}/extend", more[0]))).form(&[("_csrf", tcsrf.as_str()), ("until", until.as_str()), ("reason", "x")]).send().await.unwrap();
+        assert_eq!(r.status(), 403, "{b}: only the county office extends");
+
         // the returned case shows the reason and the target on its timeline
         let (_, html) = page(&tc, app.url(&format!("/cases/{}", bulk[0]))).await;
         assert!(html.contains("收入核算有误") && html.contains("退回到“村级核实与数据比对”"), "{b}");
