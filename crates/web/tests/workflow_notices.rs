@@ -46,7 +46,10 @@ async fn cases_at_notice(app: &TestApp, n: usize, step: usize) -> (String, Vec<i
 /// The village cadre posts the notice through the form; returns (notice id, public code).
 async fn post_notice(app: &TestApp, village: &str, ids: &[i64]) -> (i64, String) {
     let (c, csrf) = app.login("village").await;
-    let form = c.get(app.url(&format!("/notices/new?case={}", ids[0]))).send().await.unwrap();
+    let list = c.get(app.url("/notices")).send().await.unwrap().text().await.unwrap();
+    let link = format!("/notices/new?procedure=identification&#38;step=first_notice&#38;region={village}");
+    assert!(list.contains(&link) && list.contains("张贴公示"), "the list offers the waiting cases: {list}");
+    let form = c.get(app.url(&link.replace("&#38;", "&"))).send().await.unwrap();
     assert_eq!(form.status(), 200);
     let html = form.text().await.unwrap();
     assert!(html.contains("第一次公示") && html.contains("村委会公示栏"), "prefilled form");

@@ -532,3 +532,50 @@ pub(crate) fn ledger_returned(c: &Case, who: &Decider, notice_id: i64, reason: &
 pub(crate) fn case_by_id(conn: &mut Conn, id: i64) -> Result<Option<Case>> {
     Ok(lock_cases(conn, &RegionScope::all(), &[id])?.into_iter().next())
 }
+
+/// Cases waiting for a notice or an announcement, grouped by where it would be posted.
+#[derive(Debug, Clone)]
+pub struct WaitingGroup {
+    pub procedure: String,
+    pub step_key: String,
+    pub step_title: String,
+    pub announcement: bool,
+    /// The village, or the township for township-wide notices.
+    pub region_code: String,
+    pub cases: i64,
+}
+
+/// Every group of open cases in scope at a notice or announcement step and not on a posted notice.
+pub fn waiting_groups(conn: &mut Conn, scope: &RegionScope) -> Result<Vec<WaitingGroup>> {
+    let rows = conn.query(
+        "SELECT c.procedure, c.step_key, c.definition_id, c.region_code, COUNT(*) FROM wf_case c WHERE c.status = 'open' AND c.region_code LIKE ? \
+         AND NOT EXISTS (SELECT 1 FROM wf_notice_item i JOIN wf_notice n ON n.id = i.notice_id WHERE i.case_id = c.id AND n.status = 'posted' AND i.withdrawn = ?) \
+         GROUP BY c.procedure, c.step_key, c.definition_id, c.region_code",
+        &[P::Text(&scope.like_pattern()), P::Bool(false)],
+    )?;
+    let mut defs: BTreeMap<i64, StoredDefinition> = BTreeMap::new();
+    let mut groups: BTreeMap<(String, String, String), WaitingGroup> = BTreeMap::new();
+    for r in rows {
+        let def_id = r[2].int().unwrap_or_default();
+        if let std::collections::btree_map::Entry::Vacant(e) = defs.entry(def_id) {
+            e.insert(definitions::get(conn, def_id)?);
+        }
+        let (procedure, step_key, region) = (r[0].string(), r[1].string(), r[3].string());
+        let Some(step) = defs[&def_id].def.steps.iter().find(|s| s.key == step_key).cloned() else { continue };
+        if !matches!(step.kind, StepKind::Notice | StepKind::Announcement) {
+            continue;
+        }
+        let township = step.notice.is_some_and(|n| n.posted_in == bangfu_domain::workflow::Level::Township);
+        let at = if township && region.len() >= 9 { format!("{}000", &region[..9]) } else { region };
+        let g = groups.entry((procedure.clone(), step_key.clone(), at.clone())).or_insert_with(|| WaitingGroup {
+            procedure,
+            step_key,
+            step_title: step.title.clone(),
+            announcement: step.kind == StepKind::Announcement,
+            region_code: at,
+            cases: 0,
+        });
+        g.cases += r[4].int().unwrap_or_default();
+    }
+    Ok(groups.into_values().collect())
+}

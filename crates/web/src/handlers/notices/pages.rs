@@ -41,6 +41,16 @@ struct ListPage {
     nav: Nav,
     rows: Vec<NoticeLine>,
     due: bool,
+    waiting: Vec<WaitingLine>,
+}
+
+pub struct WaitingLine {
+    pub place: String,
+    pub procedure: String,
+    pub step: String,
+    pub cases: i64,
+    pub href: String,
+    pub action: &'static str,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -58,18 +68,30 @@ pub async fn list(State(state): State<AppState>, p: Principal, Query(q): Query<L
     let due = !q.due.is_empty();
     let today = today();
     let f = NoticeFilter { status: Some(q.status.clone()).filter(|s| s == "posted" || s == "closed"), due_on: due.then_some(today), region: Some(q.region.clone()), procedure: Some(q.procedure.clone()) };
-    let rows = state
+    let (rows, groups) = state
         .db
         .run(move |c, _| {
+            let groups = notices::waiting_groups(c, &scope).map_err(store_error)?;
             let rows = notices::list(c, &scope, &f).map_err(store_error)?;
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {
                 let left = if r.notice.is_posted() { calendar::for_region(c, &r.notice.region_code).map_err(store_error)?.days_left(today, r.notice.ends_on, r.notice.working_days) } else { 0 };
                 out.push((r, left));
             }
-            Ok(out)
+            Ok((out, groups))
         })
         .await?;
+    let waiting = groups
+        .iter()
+        .map(|g| WaitingLine {
+            place: region_name(&state, &g.region_code),
+            procedure: crate::handlers::workflow::procedure_title(&g.procedure),
+            step: g.step_title.clone(),
+            cases: g.cases,
+            href: format!("/notices/new?procedure={}&step={}&region={}", crate::views::urlencode(&g.procedure), crate::views::urlencode(&g.step_key), g.region_code),
+            action: if g.announcement { "发布公告" } else { "张贴公示" },
+        })
+        .collect();
     let rows = rows
         .into_iter()
         .map(|(r, left)| NoticeLine {
@@ -86,7 +108,7 @@ pub async fn list(State(state): State<AppState>, p: Principal, Query(q): Query<L
             open_objections: r.open_objections,
         })
         .collect();
-    Ok(render(&ListPage { nav: Nav::new(&p, &state.names(), "notices"), rows, due }))
+    Ok(render(&ListPage { nav: Nav::new(&p, &state.names(), "notices"), rows, due, waiting }))
 }
 
 pub struct CaseChoice {
