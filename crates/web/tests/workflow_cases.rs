@@ -317,6 +317,9 @@ async fn definitions_get_new_versions_and_holidays_are_edited_as_text() {
         let r = cc.post(app.url(&format!("/workflow/definitions/{v1s}/edit"))).form(&bad).send().await.unwrap();
         assert_eq!(r.status(), 422, "{b}");
         assert!(r.text().await.unwrap().contains("第 5 环节“乡镇审核”：请指定负责的角色"), "{b}");
+        let r = cc.post(app.url(&format!("/workflow/definitions/{v1s}/edit"))).form(&[("_csrf", ccsrf.as_str()), ("use_json", "1"), ("json", "{\"procedure\": ")]).send().await.unwrap();
+        assert_eq!(r.status(), 422, "{b}");
+        assert!(r.text().await.unwrap().contains("JSON 无法读取"), "{b}");
         // the first notice shortened to 5 days
         let good = [
             ("_csrf", ccsrf.as_str()),
@@ -329,16 +332,22 @@ async fn definitions_get_new_versions_and_holidays_are_edited_as_text() {
             ("s3_forbid_self", "1"),
             ("s3_return_allowed", "1"),
         ];
-        let r = cc.post(app.url(&format!("/workflow/definitions/{v1s}/edit"))).form(&good).send().await.unwrap();
+        // saved installation-wide by the administrator: version 2 of the shipped definition
+        let (ac, acsrf) = app.login("admin").await;
+        let mut good = good.to_vec();
+        good[0] = ("_csrf", acsrf.as_str());
+        good.push(("prefix", ""));
+        let r = ac.post(app.url(&format!("/workflow/definitions/{v1s}/edit"))).form(&good).send().await.unwrap();
         assert_eq!(r.status(), 303, "{b}");
         let to = r.headers()["location"].to_str().unwrap().to_string();
-        let (_, shown) = page(&cc, app.url(&to)).await;
-        assert!(shown.contains("第 2 版") || shown.contains("第 1 版"), "{b}");
+        let (_, shown) = page(&ac, app.url(&to)).await;
+        assert!(shown.contains("第 2 版") && shown.contains("办理中的案件仍按原版本办理"), "{b}");
         assert!(shown.contains("5 个自然日"), "{b}: the new version has the 5-day notice");
         let new = open_case(&app, "village", &village, hs[1]).await;
         let d_new: Value = cc.get(app.url(&format!("/api/v1/cases/{new}"))).send().await.unwrap().json().await.unwrap();
         let d_old: Value = cc.get(app.url(&format!("/api/v1/cases/{old}"))).send().await.unwrap().json().await.unwrap();
         assert_ne!(d_new["case"]["definition_id"], d_old["case"]["definition_id"], "{b}");
+        assert_eq!(d_new["definition_version"], 2, "{b}: a new case follows the new version");
         assert_eq!(d_old["definition_version"], 1, "{b}: the open case keeps its version");
         let (_, old_page) = page(&cc, app.url(&format!("/cases/{old}"))).await;
         assert!(old_page.contains("第 1 版"), "{b}");
