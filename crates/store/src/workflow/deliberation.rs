@@ -347,9 +347,12 @@ pub fn waiting_cases(conn: &mut Conn, scope: &RegionScope, village_code: &str) -
 pub fn quorum_for(conn: &mut Conn, cases: &[Case]) -> Result<(u32, u32)> {
     let mut quorum = (2u32, 3u32);
     let mut first = true;
+    let mut defs: HashMap<i64, StoredDefinition> = HashMap::new();
     for c in cases {
-        let d = definitions::get(conn, c.definition_id)?;
-        if let Some(s) = d.def.step(c.step_index) {
+        if let std::collections::hash_map::Entry::Vacant(e) = defs.entry(c.definition_id) {
+            e.insert(definitions::get(conn, c.definition_id)?);
+        }
+        if let Some(s) = defs[&c.definition_id].def.step(c.step_index) {
             let q = s.quorum_or_default();
             if first || (q.0 as u64) * (quorum.1 as u64) > (quorum.0 as u64) * (q.1 as u64) {
                 quorum = q;
