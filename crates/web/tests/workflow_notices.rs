@@ -281,3 +281,71 @@ async fn the_api_lists_notices_refuses_an_early_close_and_resolves_an_objection(
         app.stop().await;
     }
 }
+
+const JPEG: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_village_uploads_the_photo_records_a_verbal_objection_and_closes_after_the_period() {
+    for app in TestApp::all().await {
+        let (village, ids, _) = cases_at_notice(&app, 1, 3).await;
+        let (id, _) = post_notice(&app, &village, &ids).await;
+        let (c, csrf) = app.login("village").await;
+        // another village's cadre does not see it
+        let (other, _) = app.login("village2").await;
+        assert_eq!(other.get(app.url(&format!("/notices/{id}"))).send().await.unwrap().status(), 404);
+        assert_eq!(other.get(app.url(&format!("/notices/{id}/print"))).send().await.unwrap().status(), 404);
+
+        let form = reqwest::multipart::Form::new().text("_csrf", csrf.clone()).part("file", reqwest::multipart::Part::bytes(JPEG.to_vec()).file_name("张贴.jpg").mime_str("image/jpeg").unwrap());
+        let r = c.post(app.url(&format!("/notices/{id}/photos"))).multipart(form).send().await.unwrap();
+        assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+        let page = c.get(app.url(&format!("/notices/{id}"))).send().await.unwrap().text().await.unwrap();
+        let aid: i64 = app.state.db.run(|c, _| Ok(c.query("SELECT id FROM wf_attachment WHERE owner_kind = 'notice'", &[])?[0][0].int().unwrap())).await.unwrap();
+        assert!(page.contains(&format!("<img src=\"/notices/{id}/photos/{aid}\"")), "thumbnail");
+        let photo = c.get(app.url(&format!("/notices/{id}/photos/{aid}"))).send().await.unwrap();
+        assert_eq!(photo.headers()["content-type"], "image/jpeg");
+        assert_eq!(photo.bytes().await.unwrap().as_ref(), JPEG);
+        let not_a_photo = reqwest::multipart::Form::new().text("_csrf", csrf.clone()).part("file", reqwest::multipart::Part::bytes(b"hello".to_vec()).file_name("a.txt"));
+        assert_eq!(c.post(app.url(&format!("/notices/{id}/photos"))).multipart(not_a_photo).send().await.unwrap().status(), 422);
+
+        // a verbal objection recorded by the cadre: no client limit, source official
+        let case = ids[0].to_string();
+        let r = c
+            .post(app.url(&format!("/notices/{id}/objections")))
+            .form(&[("_csrf", csrf.as_str()), ("name", "王五"), ("phone", "13900001111"), ("case_id", case.as_str()), ("reason", "电话反映：该户有经营性收入")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let source = app.state.db.run(|c, _| Ok(c.query("SELECT source FROM wf_objection", &[])?[0][0].string())).await.unwrap();
+        assert_eq!(source, "official");
+        let (t, tcsrf) = app.login("township").await;
+        let oid: i64 = app.state.db.run(|c, _| Ok(c.query("SELECT id FROM wf_objection", &[])?[0][0].int().unwrap())).await.unwrap();
+        let r = t
+            .post(app.url(&format!("/objections/{oid}/resolve")))
+            .form(&[("_csrf", tcsrf.as_str()), ("verification", "查阅经营记录"), ("upheld", "0"), ("outcome_reason", "经营已于去年停止"), ("version", "1")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        assert!(t.get(app.url("/objections")).send().await.unwrap().text().await.unwrap().contains("异议不成立"));
+
+        // the period is still running: refused; once it has ended the cadre closes it
+        let early = c.post(app.url(&format!("/notices/{id}/close"))).form(&[("_csrf", csrf.as_str())]).send().await.unwrap();
+        assert_eq!(early.status(), 422);
+        let early = early.text().await.unwrap();
+        assert!(early.contains("届满后才能结束公示") && !early.contains("异议未处理") && !early.contains("请先上传"), "{early}");
+        let yesterday = chrono::Local::now().date_naive() - chrono::Duration::days(1);
+        app.state.db.run(move |c, _| Ok(c.execute("UPDATE wf_notice SET ends_on = ? WHERE id = ?", &[P::Date(yesterday), P::Int(id)])?)).await.unwrap();
+        let list = c.get(app.url("/notices?due=1")).send().await.unwrap().text().await.unwrap();
+        assert!(list.contains(&format!("/notices/{id}\"")) && list.contains("已届满 1 天"), "due filter: {list}");
+        let r = c.post(app.url(&format!("/notices/{id}/close"))).form(&[("_csrf", csrf.as_str())]).send().await.unwrap();
+        assert_eq!(r.status(), 303, "{}", app.backend());
+        let case_id = ids[0];
+        let step = app.state.db.run(move |c, _| Ok(c.query("SELECT step_key FROM wf_case WHERE id = ?", &[P::Int(case_id)])?[0][0].string())).await.unwrap();
+        assert_eq!(step, "township_review");
+        let public_code = app.state.db.run(move |c, _| Ok(c.query("SELECT public_code FROM wf_notice WHERE id = ?", &[P::Int(id)])?[0][0].string())).await.unwrap();
+        let public = TestApp::client().get(app.url(&format!("/g/{public_code}"))).send().await.unwrap().text().await.unwrap();
+        assert!(public.contains("公示已结束") && !public.contains("objection-form"));
+        app.stop().await;
+    }
+}
