@@ -182,7 +182,8 @@ pub fn may_act(def: &FlowDefinition, case: &CaseView, who: &Decider, today: Naiv
             return Err(Refusal::Overdue(due));
         }
     }
-    if step.forbid_self && case.applicant == who.user {
+    // meetings, notices and announcements decide many cases at once: the self rule is for decisions
+    if step.forbid_self && step.kind.is_manual() && case.applicant == who.user {
         return Err(Refusal::SelfApproval);
     }
     Ok(())
