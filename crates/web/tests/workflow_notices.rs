@@ -128,6 +128,11 @@ async fn a_villager_objects_without_login_and_looks_up_the_townships_resolution(
         assert!(notice_page.contains(&reference) && notice_page.contains("138****5678") && !notice_page.contains("13812345678"), "masked phone");
         let oid: i64 = app.state.db.run(|c, _| Ok(c.query("SELECT id FROM wf_objection", &[])?[0][0].int().unwrap())).await.unwrap();
         assert!(notice_page.contains(&format!("/objections/{oid}/resolve")), "resolve form on the notice page");
+        // the full phone only on request, audited
+        let revealed = tc.post(app.url(&format!("/notices/{id}/reveal"))).form(&[("_csrf", tcsrf.as_str())]).send().await.unwrap().text().await.unwrap();
+        assert!(revealed.contains("13812345678"));
+        let audited = app.state.db.run(move |c, _| Ok(c.query_int("SELECT COUNT(*) FROM audit_log WHERE entity = 'wf_notice' AND action = 'reveal' AND entity_id = ?", &[P::Text(&id.to_string())])?)).await.unwrap();
+        assert_eq!(audited, 1);
         let back = format!("/notices/{id}");
         let r = tc
             .post(app.url(&format!("/objections/{oid}/resolve")))
