@@ -82,6 +82,18 @@ async fn the_exit_form_shows_the_checklist_and_a_village_exit_carries_the_five_f
             .unwrap();
         assert!(preview.contains("贫困发生率") && preview.contains("÷ 农业户籍人口 100000 人"), "{preview}");
         assert!(preview.contains("未通宽带网络"), "a missing facility shows");
+        // the preview button posts what was typed and opens nothing
+        let before = count(&app, "SELECT COUNT(*) FROM wf_case").await;
+        let r = c
+            .post(app.url("/apply"))
+            .form(&[("_csrf", csrf.as_str()), ("procedure", "village_exit"), ("region", &village), ("rural_population", "100000"), ("network", "1"), ("preview", "1"), ("reason", "")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let body = r.text().await.unwrap();
+        assert!(body.contains("÷ 农业户籍人口 100000 人") && body.contains("没有文化室") && !body.contains("未通宽带网络"), "{body}");
+        assert_eq!(count(&app, "SELECT COUNT(*) FROM wf_case").await, before);
         // a bad population comes back as the form
         let r = c.post(app.url("/apply")).form(&[("_csrf", csrf.as_str()), ("procedure", "village_exit"), ("region", &village), ("rural_population", "很多"), ("reason", "达标")]).send().await.unwrap();
         assert_eq!(r.status(), 422);

@@ -1,7 +1,7 @@
 //! Application forms that open cases (申请): identification, household exit and monitoring
 //! identification for a household, village exit for a village. The household form shows the
 //! household and, for exit, the 一超两不愁三保障 checklist as it stands; the village form takes the
-//! rural population and the 五有 and previews the 一低五有 checklist (a GET round trip, no script).
+//! rural population and the 五有 and previews the 一低五有 checklist (a round trip, no script).
 //! Submitting opens the case and goes to its page; refusals come back as the form (422).
 //!
 //! Needs `EditRegistry`; the household or village must be in scope (else 404).
@@ -63,6 +63,8 @@ pub struct ApplyForm {
     pub network: String,
     pub hardened_road: String,
     pub collective_economy: String,
+    /// Set by the 预览 button: show the checklist for what was typed, open nothing.
+    pub preview: String,
 }
 
 impl ApplyForm {
@@ -232,6 +234,9 @@ pub async fn submit(State(state): State<AppState>, p: Principal, Form(f): Form<A
     csrf::check(&p, &f.csrf)?;
     p.require(Capability::EditRegistry)?;
     let (code, _, item, for_household) = procedure(&f.procedure)?;
+    if !f.preview.is_empty() {
+        return Ok(render(&page(&state, &p, f, String::new()).await?));
+    }
     let mut n = NewCase { procedure: code.into(), item: Some(item.into()), reason: f.reason.trim().to_string(), ..Default::default() };
     if for_household {
         n.household_id = Some(f.household.trim().parse().map_err(|_| AppError::NotFound)?);
