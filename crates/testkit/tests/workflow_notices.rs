@@ -128,11 +128,11 @@ fn seven_calendar_days_from_a_friday_and_five_working_days_over_a_holiday() {
         // the same case cannot be on two posted notices
         let again = post(&mut s, &actor("cun2"), &cadre, &[a], friday(), friday()).unwrap_err();
         assert!(invalid(again).contains("已在一份公示中"));
-        // the applicant may not post the notice of their own case; a start long past is refused
+        // the village's step is not the township's; a start long past is refused
         let b = case_at(&mut s, 1, 3, friday());
-        let own_cadre = who("cun", Role::VillageCadre, &s.village);
-        let own = post(&mut s, &actor("cun"), &own_cadre, &[b], friday(), friday()).unwrap_err();
-        assert!(invalid(own).contains("不能审批自己"));
+        let township = who("xiang", Role::TownshipStaff, &s.township);
+        let wrong = post(&mut s, &actor("xiang"), &township, &[b], friday(), friday()).unwrap_err();
+        assert!(invalid(wrong).contains("办理"));
         let old = post(&mut s, &actor("cun2"), &cadre, &[b], d(2026, 11, 10), friday()).unwrap_err();
         assert!(invalid(old).contains("早于今天 3 天以上"));
 
@@ -315,5 +315,32 @@ fn an_announcement_completes_identification_with_the_registry_event() {
         let e = notices::publish_announcement(&mut store.conn, &actor("cun2"), &store.keys, &who("cun2", Role::VillageCadre, &s.village), &NewNotice { case_ids: vec![b], ..n }, friday()).unwrap_err();
         assert!(invalid(e).contains("办理"));
         assert_eq!(step_of(&mut s, b).1, CaseStatus::Open);
+    }
+}
+
+#[test]
+fn a_village_exit_is_posted_township_wide_under_the_villages_name() {
+    for mut s in setup() {
+        let township = who("xiang2", Role::TownshipStaff, &s.township);
+        let store = &mut s.db.store;
+        let n = NewCase { procedure: "village_exit".into(), region_code: s.village.clone(), title: "出列申请".into(), reason: "贫困发生率已低于 2%".into(), ..Default::default() };
+        let id = cases::open(&mut store.conn, &actor("xiang"), &RegionScope::of(&RegionCode::parse(&s.township).unwrap()), &n, friday()).unwrap();
+        let f = cases::file(&mut store.conn, &RegionScope::all(), id).unwrap().unwrap();
+        let i = f.definition.def.index_of("township_notice").unwrap();
+        let m = Move { case_id: id, region_code: s.village.clone(), household_id: None, title: f.case.title.clone(), outcome: Outcome::MoveTo(i) };
+        apply_moves(&mut store.conn, &actor("xiang"), &store.keys, &f.definition, &[m], friday()).unwrap();
+        let mut nn = NewNotice { procedure: "village_exit".into(), step_key: "township_notice".into(), region_code: s.village.clone(), case_ids: vec![id], title: "贫困村出列公示".into(), posted_at_place: "乡政府公示栏".into(), starts_on: friday(), contact: "乡扶贫办".into() };
+        let e = notices::post_notice(&mut store.conn, &actor("xiang2"), &township, &nn, friday()).unwrap_err();
+        assert!(invalid(e).contains("应在乡镇范围内张贴"));
+        nn.region_code = s.township.clone();
+        let nid = notices::post_notice(&mut store.conn, &actor("xiang2"), &township, &nn, friday()).unwrap();
+        let village_name = store.conn.query("SELECT name FROM region WHERE code = ?", &[P::Text(&s.village)]).unwrap()[0][0].string();
+        assert_eq!(notices::items(&mut store.conn, nid).unwrap()[0].display_name, village_name, "{}", s.db.name);
+        // the waiting overview puts it under the township
+        let groups = notices::waiting_groups(&mut store.conn, &RegionScope::all()).unwrap();
+        assert!(groups.iter().all(|g| g.step_key != "township_notice"), "a case on a posted notice no longer waits");
+        // a village cadre does not see a township-wide notice outside its scope
+        assert!(notices::get(&mut store.conn, &RegionScope::of(&RegionCode::parse(&s.village).unwrap()), nid).unwrap().is_none());
+        assert!(notices::get(&mut store.conn, &township.scope, nid).unwrap().is_some());
     }
 }
