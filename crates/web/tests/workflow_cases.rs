@@ -354,7 +354,15 @@ async fn definitions_get_new_versions_and_holidays_are_edited_as_text() {
         let notice_days = query_int(&app, &format!("SELECT COUNT(*) FROM flow_definition WHERE id = {} AND body LIKE '%\"days\":5%'", d_new["case"]["definition_id"])).await;
         assert_eq!(notice_days, 1, "{b}: the new case follows the 5-day version");
         // the village cadre may not manage definitions
-        let (vc, _) = app.login("village").await;
+        let (vc, vcsrf) = app.login("village").await;
+        // at the check step the checks run above the decision form (the applicant here is the cadre:
+        // the step forbids deciding one's own case, so the form is not offered and the page says why)
+        put_at(&app, new, 2, "verify").await;
+        let (_, html) = page(&vc, app.url(&format!("/cases/{new}"))).await;
+        assert!(html.contains("id=\"checks\"") && html.contains("核查结果"), "{b}: check results shown");
+        assert!(html.contains("不能审批自己提交的申请"), "{b}");
+        let (s, _) = decide_form(&vc, &app, &vcsrf, new, &[("decision", "approve")]).await;
+        assert_eq!(s, 422, "{b}");
         assert_eq!(page(&vc, app.url("/workflow/definitions")).await.0, 403, "{b}");
 
         // holidays: a bad line is named, a good list is saved
@@ -368,8 +376,9 @@ async fn definitions_get_new_versions_and_holidays_are_edited_as_text() {
         assert!(query_int(&app, "SELECT COUNT(*) FROM audit_log WHERE entity = 'holiday'").await >= 1, "{b}");
 
         // the case list filters by procedure and step
-        let (_, list) = page(&cc, app.url("/cases?procedure=identification&step=accept&status=open")).await;
+        let (_, list) = page(&cc, app.url("/cases?procedure=identification&step=verify&status=open")).await;
         assert!(list.contains(&format!("href=\"/cases/{new}\"")), "{b}");
+        assert!(!list.contains(&format!("href=\"/cases/{old}\"")), "{b}: the old case is at another step");
         app.stop().await;
     }
 }
