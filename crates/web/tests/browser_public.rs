@@ -65,6 +65,8 @@ async fn a_villager_on_a_phone_reads_the_notice_and_lodges_an_objection() {
     let body = b.body_text().await;
     assert!(body.contains("2026 年贫困户识别第一次公示") && body.contains(&head) && body.contains("公示中"), "{body}");
     assert_eq!(b.horizontal_overflow().await, None, "the public page fits a phone");
+    b.screenshot("public-notice", PHONE).await;
+    b.resize(PHONE).await;
 
     b.fill("#o-name", "李四").await;
     b.fill("#o-phone", "13812345678").await;
@@ -76,6 +78,7 @@ async fn a_villager_on_a_phone_reads_the_notice_and_lodges_an_objection() {
     assert!(reference.len() == 9 && reference.as_bytes()[2] == b'-', "reference number shown: {reference}");
     assert!(b.body_text().await.contains("待核实"));
     assert_eq!(b.horizontal_overflow().await, None, "the success page fits a phone");
+    b.screenshot("public-objection-reference", PHONE).await;
     let stored = app.state.db.run(|c, _| Ok(c.query("SELECT reference_no, name, source FROM wf_objection", &[])?)).await.unwrap();
     assert_eq!(stored.len(), 1);
     assert_eq!((stored[0][0].string(), stored[0][1].string(), stored[0][2].string()), (reference, "李四".to_string(), "public".to_string()));

@@ -114,3 +114,10 @@ pub fn can_resolve(p: &Principal) -> bool {
 pub fn region_name(state: &AppState, code: &str) -> String {
     state.names().name(code).map(str::to_string).unwrap_or_else(|| code.to_string())
 }
+
+/// A stored UTC timestamp as local time ("2026-11-23 10:16"); the text as is when it does not parse.
+pub fn local_time(stamp: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(stamp)
+        .map(|t| t.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|_| stamp.chars().take(16).collect::<String>().replace('T', " "))
+}

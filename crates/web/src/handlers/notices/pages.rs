@@ -218,6 +218,10 @@ async fn new_page(state: &AppState, p: &Principal, q: NewQuery, error: String, f
 
 pub async fn new_form(State(state): State<AppState>, p: Principal, Query(q): Query<NewQuery>) -> AppResult<Response> {
     p.require(Capability::ViewRegistry)?;
+    if q.case.is_none() && (q.procedure.trim().is_empty() || q.step.trim().is_empty()) {
+        // the list shows the cases waiting for a notice, with their links
+        return Ok(Redirect::to("/notices").into_response());
+    }
     Ok(render(&new_page(&state, &p, q, String::new(), Filled::default()).await?))
 }
 
@@ -340,7 +344,7 @@ pub async fn show_page(state: &AppState, p: &Principal, headers: &HeaderMap, id:
     let item_label = |cid: Option<i64>, text: &Option<String>| -> String {
         cid.and_then(|c| items.iter().find(|i| i.case_id == c)).map(|i| format!("{}（{}）", i.display_name, i.group_name.clone().unwrap_or_default())).or_else(|| text.clone()).unwrap_or_else(|| "未指明".into())
     };
-    let objections = objs.into_iter().map(|o| ObjectionView { status: o.status_label(), item: item_label(o.case_id, &o.item_text), at: o.lodged_at.chars().take(16).collect::<String>().replace('T', " "), o }).collect();
+    let objections = objs.into_iter().map(|o| ObjectionView { status: o.status_label(), item: item_label(o.case_id, &o.item_text), at: super::local_time(&o.lodged_at), o }).collect();
     let mut refusals = refusals;
     if let Err(why) = &may
         && n.is_posted()
@@ -365,7 +369,7 @@ pub async fn show_page(state: &AppState, p: &Principal, headers: &HeaderMap, id:
         procedure: def.def.title.clone(),
         step: def.def.steps.iter().find(|s| s.key == n.step_key).map(|s| s.title.clone()).unwrap_or_else(|| n.step_key.clone()),
         items: item_views(&items),
-        photos: photos.iter().map(|a| PhotoView { id: a.id, name: a.file_name.clone(), image: a.mime.starts_with("image/"), at: a.uploaded_at.chars().take(16).collect::<String>().replace('T', " ") }).collect(),
+        photos: photos.iter().map(|a| PhotoView { id: a.id, name: a.file_name.clone(), image: a.mime.starts_with("image/"), at: super::local_time(&a.uploaded_at) }).collect(),
         objections,
         may_close: n.is_posted() && refusals.is_empty(),
         refusals,

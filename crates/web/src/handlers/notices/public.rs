@@ -160,7 +160,7 @@ pub async fn lookup(State(state): State<AppState>, Query(q): Query<LookupQuery>)
     let searched = !reference.is_empty();
     let r2 = reference.clone();
     let found = if searched { state.db.run(move |c, _| objections::lookup_objection(c, &r2).map_err(store_error)).await? } else { None };
-    let stamp = |s: &str| s.chars().take(16).collect::<String>().replace('T', " ");
+    let stamp = super::local_time;
     let page = LookupPage {
         fresh: q.new == "1" && found.is_some(),
         status: found.as_ref().map(|f| objections::status_label(&f.status)).unwrap_or(""),
