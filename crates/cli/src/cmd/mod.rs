@@ -7,6 +7,7 @@ pub mod compliance;
 pub mod db;
 pub mod demo;
 pub mod demo_visits;
+pub mod demo_workflow;
 pub mod export;
 pub mod flow;
 pub mod household;

@@ -94,5 +94,8 @@ fn prepare_demo(config: &ServeConfig, households: usize, rule_defects: f64) -> R
         }
         println!();
     }
+    if let Some(summary) = super::demo_workflow::load(&mut store, chrono::Local::now().date_naive())? {
+        println!("{summary}\n");
+    }
     Ok(())
 }
