@@ -233,7 +233,7 @@ fn a_bulk_decision_with_exceptions_is_one_set_based_action() {
         let ids: Vec<i64> = s.households.clone().into_iter().map(|h| open(&mut s, h)).collect();
         let v = who("cun", Role::VillageCadre, &s.village);
         let store = &mut s.db.store;
-        let village_step = BulkInput { step_key: "village".into(), case_ids: ids.clone(), comment: "经核实".into(), exceptions: vec![] };
+        let village_step = BulkInput { step_key: "village".into(), case_ids: ids.clone(), comment: "经核实".into(), exceptions: vec![], verdict: None };
         let r = decide::decide_bulk(&mut store.conn, &store.keys, &actor("cun"), &v, &village_step, today()).unwrap();
         assert_eq!((r.approved, r.refused.len()), (30, 0));
         let audit_before = audit::count(&mut store.conn, Some("wf_case")).unwrap();
@@ -249,6 +249,7 @@ fn a_bulk_decision_with_exceptions_is_one_set_based_action() {
                 (ids[1], DecisionKind::Return { to: 0 }, "缺少收入证明".into()),
                 (ids[2], DecisionKind::Reject, "家庭成员有财政供养人员".into()),
             ],
+            verdict: None,
         };
         let r = decide::decide_bulk(&mut store.conn, &store.keys, &actor("xiang"), &t, &input, today()).unwrap();
         assert_eq!((r.approved, r.returned, r.rejected), (27, 2, 1), "{}", s.db.name);
@@ -316,5 +317,28 @@ fn the_shipped_identification_flow_is_stored_on_first_use() {
         let d = definitions::current(&mut s.db.store.conn, "identification", &s.village).unwrap();
         assert_eq!(d.def, procedures::identification());
         assert_eq!(d.version, 1);
+    }
+}
+
+#[test]
+fn a_village_verifies_its_campaign_households_in_bulk_with_one_verdict() {
+    for mut s in setup(5, Policy::Any) {
+        let prefix = s.village.clone();
+        let store = &mut s.db.store;
+        let n = bangfu_store::workflow::seed::seed_cases(&mut store.conn, &test_actor(), "adjustment", "village_verify", &prefix, 100, today()).unwrap();
+        assert!(n >= 5);
+        let ids: Vec<i64> = store.conn.query("SELECT id FROM wf_case WHERE procedure = 'adjustment'", &[]).unwrap().iter().map(|r| r[0].int().unwrap()).collect();
+        let v = who("cun", Role::VillageCadre, &s.village);
+        let without = BulkInput { step_key: "village_verify".into(), case_ids: ids.clone(), comment: "已核实".into(), exceptions: vec![], verdict: None };
+        let r = decide::decide_bulk(&mut store.conn, &store.keys, &actor("cun"), &v, &without, today()).unwrap();
+        assert_eq!(r.decided(), 0, "a verdict is required");
+        assert!(r.refused.iter().all(|(_, _, why)| why.contains("核实结论")), "{:?}", r.refused);
+        let with = BulkInput { verdict: Some("unchanged".into()), ..without };
+        let r = decide::decide_bulk(&mut store.conn, &store.keys, &actor("cun"), &v, &with, today()).unwrap();
+        assert_eq!(r.approved, ids.len());
+        let unchanged = store.conn.query_int("SELECT COUNT(*) FROM wf_case WHERE procedure = 'adjustment' AND verdict = 'unchanged' AND step_key = 'township_confirm'", &[]).unwrap();
+        assert_eq!(unchanged as usize, ids.len(), "{}", s.db.name);
+        let in_ledger = store.conn.query_int("SELECT COUNT(*) FROM wf_decision WHERE decision = 'approve' AND verdict = 'unchanged'", &[]).unwrap();
+        assert_eq!(in_ledger as usize, ids.len());
     }
 }

@@ -252,6 +252,9 @@ pub struct BulkInput {
     pub comment: String,
     /// (case, Return{to}|Reject, reason)
     pub exceptions: Vec<(i64, DecisionKind, String)>,
+    /// The verdict given to every approved case where the step asks for one (dynamic adjustment:
+    /// "all unchanged but these").
+    pub verdict: Option<String>,
 }
 
 /// What a bulk decision did.
@@ -302,6 +305,7 @@ pub fn decide_bulk(conn: &mut Conn, keys: &Keyring, actor: &Actor, who: &Decider
         let mut ledger = Vec::new();
         let mut moves: BTreeMap<i64, Vec<Move>> = BTreeMap::new();
         let mut audits: Vec<(String, String, &'static str, String)> = Vec::new();
+        let mut verdicts: BTreeMap<String, Vec<i64>> = BTreeMap::new();
         for c in &cases {
             if c.status != CaseStatus::Open || c.step_key != input.step_key {
                 let why = if c.status != CaseStatus::Open { Refusal::NotOpen(c.status).message() } else { "已不在本环节（可能已被他人处理）".to_string() };
@@ -311,7 +315,8 @@ pub fn decide_bulk(conn: &mut Conn, keys: &Keyring, actor: &Actor, who: &Decider
             let def = &defs[&c.definition_id];
             let Some(step) = def.def.step(c.step_index).cloned() else { continue };
             let (kind, comment) = exceptions.get(&c.id).cloned().unwrap_or((DecisionKind::Approve, input.comment.clone()));
-            let di = DecisionInput { kind: kind.clone(), seen_transition: c.transition_no, comment: comment.clone(), verdict: None };
+            let verdict = if kind == DecisionKind::Approve && step.verdict { input.verdict.clone() } else { None };
+            let di = DecisionInput { kind: kind.clone(), seen_transition: c.transition_no, comment: comment.clone(), verdict: verdict.clone() };
             if let Err(r) = engine::may_act(&def.def, &c.view(), who, today) {
                 report.refused.push((c.id, c.title.clone(), r.message()));
                 continue;
@@ -346,13 +351,23 @@ pub fn decide_bulk(conn: &mut Conn, keys: &Keyring, actor: &Actor, who: &Decider
                         _ => {}
                     }
                     let detail = (!results.is_empty()).then(|| checks::results_json(&results));
-                    ledger.push(ledger_row(&ledger_for(c, who, &kind, &comment, None, detail), &now));
+                    ledger.push(ledger_row(&ledger_for(c, who, &kind, &comment, verdict.as_deref(), detail), &now));
+                    if let Some(v) = &verdict {
+                        verdicts.entry(v.clone()).or_default().push(c.id);
+                    }
                     audits.push((c.region_code.clone(), c.id.to_string(), kind.code(), serde_json::json!({ "环节": step.title, "决定": super::cases::decision_label(kind.code()), "意见": comment, "结果": outcome_text(def, &o), "批量": true }).to_string()));
                     moves.entry(c.definition_id).or_default().push(Move { case_id: c.id, region_code: c.region_code.clone(), household_id: c.household_id, title: c.title.clone(), outcome: o });
                 }
             }
         }
         write_ledger(conn, &ledger)?;
+        for (v, ids) in &verdicts {
+            for chunk in chunks(ids) {
+                let mut p = vec![P::Text(v)];
+                p.extend(chunk.iter().map(|id| P::Int(*id)));
+                conn.execute(&format!("UPDATE wf_case SET verdict = ? WHERE id IN ({})", marks(chunk.len())), &p)?;
+            }
+        }
         for (def_id, ms) in &moves {
             apply_moves(conn, actor, keys, &defs[def_id], ms, today)?;
         }

@@ -471,7 +471,12 @@ pub fn close_refusals(conn: &mut Conn, n: &Notice, today: NaiveDate) -> Result<V
 
 /// Whether `who` may act on the notice (its step's role and level, in scope).
 pub fn may_act_on(conn: &mut Conn, who: &Decider, n: &Notice, today: NaiveDate) -> Result<std::result::Result<(), String>> {
-    let def = definitions::current(conn, &n.procedure, &n.region_code)?;
+    // the definition the notice's cases run on (they keep their version), else the current one
+    let def_id = conn.query_opt("SELECT c.definition_id FROM wf_notice_item i JOIN wf_case c ON c.id = i.case_id WHERE i.notice_id = ? ORDER BY c.definition_id DESC LIMIT 1", &[P::Int(n.id)])?.and_then(|r| r[0].int());
+    let def = match def_id {
+        Some(id) => definitions::get(conn, id)?,
+        None => definitions::current(conn, &n.procedure, &n.region_code)?,
+    };
     let Some(idx) = def.def.index_of(&n.step_key) else { return Ok(Err("流程环节不存在".into())) };
     Ok(engine::may_act(&def.def, &notice_view(idx, &n.region_code)?, who, today).map_err(|r| r.message()))
 }

@@ -345,6 +345,9 @@ pub struct BulkIn {
     pub comment: String,
     #[serde(default)]
     pub exceptions: Vec<ExceptionIn>,
+    /// The verdict for every approved case where the step asks for one (dynamic adjustment).
+    #[serde(default)]
+    pub verdict: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -394,7 +397,7 @@ pub async fn bulk(State(state): State<AppState>, ApiUser(p): ApiUser, headers: H
         .run(move |c, keys| {
             let (exceptions, bad) = resolve(c, &scope, &raw)?;
             let excepted: std::collections::HashSet<i64> = raw.iter().map(|e| e.case_id).collect();
-            let input = BulkInput { step_key: body.step_key, case_ids: body.case_ids.into_iter().filter(|i| !excepted.contains(i)).collect(), comment: body.comment, exceptions };
+            let input = BulkInput { step_key: body.step_key, case_ids: body.case_ids.into_iter().filter(|i| !excepted.contains(i)).collect(), comment: body.comment, exceptions, verdict: body.verdict };
             let mut r = decide::decide_bulk(c, keys, &actor, &who, &input, today()).map_err(store_error)?;
             r.refused.extend(bad);
             Ok(r)

@@ -82,6 +82,8 @@ struct BulkPage {
     return_targets: Vec<Opt>,
     return_allowed: bool,
     manual: bool,
+    /// The step asks for a verdict (dynamic adjustment): one is given to every approved case.
+    verdicts: Vec<Opt>,
 }
 
 pub async fn form(State(state): State<AppState>, p: Principal, Query(q): Query<BulkQuery>) -> AppResult<Response> {
@@ -113,6 +115,11 @@ pub async fn form(State(state): State<AppState>, p: Principal, Query(q): Query<B
         return_targets: def.as_ref().zip(step_index).map(|(d, i)| d.def.steps[..i].iter().map(|s| Opt { value: s.key.clone(), label: s.title.clone(), selected: false }).collect()).unwrap_or_default(),
         return_allowed: step.is_some_and(|s| s.return_allowed) && step_index.unwrap_or(0) > 0,
         manual: step.is_none_or(|s| s.kind.is_manual()),
+        verdicts: if step.is_some_and(|s| s.verdict) {
+            bangfu_domain::workflow::procedures::VERDICTS.iter().map(|(v, l)| Opt { value: v.to_string(), label: l.to_string(), selected: *v == "unchanged" }).collect()
+        } else {
+            Vec::new()
+        },
         region_name: region.as_deref().map(|r| crate::handlers::quality::prefix_name(&names, r)).unwrap_or_else(|| names.scope_label(&p.grant.region_code)),
         region: q.region.trim().to_string(),
         procedure: q.procedure.trim().to_string(),
@@ -169,12 +176,13 @@ pub async fn submit(State(state): State<AppState>, p: Principal, Form(fields): F
         .filter_map(|id| decisions.get(id).filter(|d| !d.trim().is_empty() && d.as_str() != "approve").map(|d| RawException { case_id: *id, decision: d.clone(), return_to: String::new(), reason: reasons.get(id).cloned().unwrap_or_default() }))
         .collect();
     let (scope, who, actor, comment) = (p.scope(), p.decider(), p.actor(), get("comment"));
+    let verdict = Some(get("verdict")).filter(|v| !v.trim().is_empty());
     let report = state
         .db
         .run(move |c, keys| {
             let (exceptions, bad) = resolve(c, &scope, &raw)?;
             let excepted: std::collections::HashSet<i64> = raw.iter().map(|e| e.case_id).collect();
-            let input = BulkInput { step_key, case_ids: ids.into_iter().filter(|i| !excepted.contains(i)).collect(), comment, exceptions };
+            let input = BulkInput { step_key, case_ids: ids.into_iter().filter(|i| !excepted.contains(i)).collect(), comment, exceptions, verdict };
             let mut r = decide::decide_bulk(c, keys, &actor, &who, &input, today()).map_err(store_error)?;
             r.refused.extend(bad);
             Ok(r)
