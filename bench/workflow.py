@@ -130,7 +130,7 @@ def measure(database, key, args):
         print(sh(base + ["flow", "seed", "--step", "county_review", "--region", COUNTY, "--cases", str(args.pool)]).strip(), flush=True)
         pool = ids(database, "SELECT id FROM wf_case WHERE step_key = 'county_review' AND status = 'open' ORDER BY id")
         clients = [Client(f"appr{i}") for i in range(args.approvers)]
-        lat, codes, done = [], {}, []
+        lat, codes, done, errors = [], {}, [], []
         lock = threading.Lock()
         stop_at = time.perf_counter() + args.duration
 
@@ -141,9 +141,11 @@ def measure(database, key, args):
                 if time.perf_counter() >= stop_at:
                     break
                 t = time.perf_counter()
-                c.post_json(f"/api/v1/cases/{cid}/decisions", {"decision": "approve", "transition_no": 0, "comment": ""})
+                reply = c.post_json(f"/api/v1/cases/{cid}/decisions", {"decision": "approve", "transition_no": 0, "comment": ""})
                 dt = time.perf_counter() - t
                 with lock:
+                    if c.status != 200 and len(errors) < 5:
+                        errors.append(f"{c.status} {reply[:200]}")
                     lat.append(dt)
                     codes[c.status] = codes.get(c.status, 0) + 1
                     if c.status == 200:
@@ -170,6 +172,8 @@ def measure(database, key, args):
             "non_200": sum(v for k, v in codes.items() if k != 200),
             "ledger_new": recorded,
             "duplicates": dupes,
+            "codes": codes,
+            "errors": errors,
         }
         print("concurrent:", out["concurrent"], flush=True)
     finally:

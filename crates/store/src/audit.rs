@@ -154,59 +154,12 @@ fn lock_head(conn: &mut Conn, chain: &str) -> Result<(i64, String)> {
     Ok((r.first().and_then(Cell::int).unwrap_or(seq), r.get(1).and_then(Cell::text).unwrap_or(&hash).to_string()))
 }
 
-fn opt(v: Option<&str>) -> P<'_> {
-    v.map(P::Text).unwrap_or(P::Null)
-}
-
 /// Appends an entry to its chain. Call inside the caller's transaction (the head stays locked
 /// until it ends). Four statements: an id, the head, the row, the new head. Outside a transaction
 /// two simultaneous writers of one chain can read the same head: the second then fails on the
 /// unique (chain, seq) index — an error, never a forked chain.
 pub fn record(conn: &mut Conn, actor: &Actor, e: Entry<'_>) -> Result<()> {
-    let chain = chain_of(e.region_code);
-    // the id first: its allocator row is the one lock every audit writer takes in the same order
-    let id = next_id(conn)?;
-    let (head_seq, prev_hash) = lock_head(conn, &chain)?;
-    let seq = head_seq + 1;
-    let at = crate::now_utc();
-    let hash = entry_hash(&Hashed {
-        prev_hash: Some(&prev_hash),
-        chain: &chain,
-        seq,
-        at: &at,
-        actor: &actor.name,
-        source: actor.source,
-        client_ip: actor.ip.as_deref(),
-        region_code: e.region_code,
-        entity: e.entity,
-        entity_id: e.entity_id.as_deref(),
-        action: e.action,
-        before: e.before.as_deref(),
-        after: e.after.as_deref(),
-    });
-    conn.execute(
-        "INSERT INTO audit_log (id, at, actor, source, region_code, entity, entity_id, action, before_value, after_value, chain, seq, client_ip, prev_hash, hash) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        &[
-            P::Int(id),
-            P::Text(&at),
-            P::Text(&actor.name),
-            P::Text(actor.source),
-            opt(e.region_code),
-            P::Text(e.entity),
-            opt(e.entity_id.as_deref()),
-            P::Text(e.action),
-            opt(e.before.as_deref()),
-            opt(e.after.as_deref()),
-            P::Text(&chain),
-            P::Int(seq),
-            opt(actor.ip.as_deref()),
-            P::Text(&prev_hash),
-            P::Text(&hash),
-        ],
-    )?;
-    conn.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE chain = ?", &[P::Int(seq), P::Text(&hash), P::Text(&chain)])?;
-    Ok(())
+    record_many(conn, actor, &[e])
 }
 
 /// Appends many entries at once (a bulk decision writes one per case): one id block, each chain's
@@ -270,12 +223,16 @@ pub fn record_many(conn: &mut Conn, actor: &Actor, entries: &[Entry<'_>]) -> Res
         ]);
         *prev = hash;
     }
-    crate::bulk::write_rows(
-        conn,
-        "audit_log",
-        &["id", "at", "actor", "source", "region_code", "entity", "entity_id", "action", "before_value", "after_value", "chain", "seq", "client_ip", "prev_hash", "hash"],
-        &rows,
-    )?;
+    const COLUMNS: [&str; 15] = ["id", "at", "actor", "source", "region_code", "entity", "entity_id", "action", "before_value", "after_value", "chain", "seq", "client_ip", "prev_hash", "hash"];
+    if rows.len() <= 4 {
+        // a few entries (every single edit): plain INSERTs, cheaper than a COPY on PostgreSQL
+        let sql = format!("INSERT INTO audit_log ({}) VALUES ({})", COLUMNS.join(", "), vec!["?"; COLUMNS.len()].join(", "));
+        for r in &rows {
+            conn.execute(&sql, &crate::db::params(r))?;
+        }
+    } else {
+        crate::bulk::write_rows(conn, "audit_log", &COLUMNS, &rows)?;
+    }
     for (chain, (seq, hash)) in &heads {
         conn.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE chain = ?", &[P::Int(*seq), P::Text(hash), P::Text(chain)])?;
     }

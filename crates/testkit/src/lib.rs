@@ -161,3 +161,32 @@ pub fn bangfu_binary() -> &'static std::path::Path {
         bin
     })
 }
+
+/// Helpers of the workflow tests: who decides, as whom it is audited, users with a role.
+pub mod workflow {
+    use bangfu_domain::workflow::Decider;
+    use bangfu_domain::{RegionCode, RegionScope, Role};
+    use bangfu_store::audit::Actor;
+    use bangfu_store::Store;
+
+    /// The engine's decider: a user with a role at the scope of a region code.
+    pub fn who(user: &str, role: Role, code: &str) -> Decider {
+        Decider { user: user.into(), role, scope: RegionScope::of(&RegionCode::parse(code).expect("region code")) }
+    }
+
+    /// The audit actor of a user acting through the web.
+    pub fn actor(user: &str) -> Actor {
+        Actor::new(format!("web:{user}"), "web")
+    }
+
+    /// The real date (deadlines and notice periods are judged against it).
+    pub fn today() -> chrono::NaiveDate {
+        chrono::Utc::now().date_naive()
+    }
+
+    /// A user holding `role` at `code` (no usable password: store-level tests only).
+    pub fn add_user(store: &mut Store, name: &str, role: Role, code: &str) {
+        let id = bangfu_store::users::create_user(&mut store.conn, &super::test_actor(), name, name, "x", false).expect("user");
+        bangfu_store::users::grant(&mut store.conn, &super::test_actor(), id, role, code).expect("grant");
+    }
+}

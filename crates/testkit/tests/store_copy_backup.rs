@@ -81,14 +81,54 @@ fn rich_source(db: &mut TestDb) {
         db.store.conn.execute(&sql, &[]).unwrap();
     }
     db.store.conn.execute("INSERT INTO activity_photo (id, activity_id, seq, mime, size, bytes, created_at) VALUES (1, 1, 1, 'image/jpeg', 3, ?, 't')", &[bangfu_store::P::Bytes(&[1, 2, 3])]).unwrap();
+    workflow_fixture(db, &village, hid);
     for (table, n) in table_counts(&mut db.store.conn) {
         assert!(n > 0, "{}: fixture has rows in {table}", db.name);
     }
 }
 
+/// Workflows: a campaign with a village deadline, an identification case accepted, deliberated
+/// (minutes attached), verified and posted on a notice, a villager's objection (sealed phone), a holiday.
+fn workflow_fixture(db: &mut TestDb, village: &str, hid: i64) {
+    use bangfu_domain::workflow::{calendar::{DayKind, HolidayLine}, engine::DecisionKind};
+    use bangfu_domain::Role;
+    use bangfu_store::workflow::{calendar, campaigns, cases, decide, deliberation, notices, objections};
+    use bangfu_testkit::workflow::{actor, today, who};
+    let county = format!("{}000000", &village[..6]);
+    let (v, s, c) = (who("cun", Role::VillageCadre, village), who("shuji", Role::FirstSecretary, village), who("xian", Role::CountyOffice, &county));
+    let store = &mut db.store;
+    let n = campaigns::NewCampaign { region_code: county, year: 2026, title: "2026 年度动态调整".into(), starts_on: today(), due_on: today() + chrono::Days::new(30), village_deadlines: vec![(village.to_string(), today() + chrono::Days::new(20))] };
+    campaigns::start_campaign(&mut store.conn, &actor("xian"), &c, &n, today()).unwrap();
+    store.conn.execute("UPDATE household SET household_type = 'ordinary' WHERE id = ?", &[bangfu_store::P::Int(hid)]).unwrap();
+    let nc = cases::NewCase { procedure: "identification".into(), household_id: Some(hid), reason: "申请".into(), ..Default::default() };
+    let id = cases::open(&mut store.conn, &actor("cun"), &v.scope, &nc, today()).unwrap();
+    let approve = |store: &mut bangfu_store::Store, d: &bangfu_domain::workflow::Decider| {
+        let t = cases::get(&mut store.conn, &all_scope(), id).unwrap().unwrap().transition_no;
+        let input = decide::DecisionInput { kind: DecisionKind::Approve, seen_transition: t, comment: "核实无误".into(), verdict: None };
+        decide::decide(&mut store.conn, &store.keys, &actor(&d.user), d, id, &input, today()).unwrap()
+    };
+    approve(store, &v);
+    let m = deliberation::Meeting { village_code: village.into(), meeting_on: today(), place: "村委会".into(), host: "支书".into(), representatives_total: 30, representatives_present: 25, items: vec![deliberation::MeetingItem { case_id: id, passed: true, votes_for: Some(25), votes_against: Some(0), note: String::new() }] };
+    deliberation::record_meeting(&mut store.conn, &store.keys, &actor("cun"), &v, &m, Some(("记录.pdf", b"%PDF-1.4 minutes")), today()).unwrap();
+    approve(store, &s);
+    let nn = notices::NewNotice { procedure: "identification".into(), step_key: "first_notice".into(), region_code: village.into(), case_ids: vec![id], title: "公示".into(), posted_at_place: "公示栏".into(), starts_on: today(), contact: "乡镇".into() };
+    let notice = notices::post_notice(&mut store.conn, &actor("cun"), &v, &nn, today()).unwrap();
+    let code = notices::get(&mut store.conn, &all_scope(), notice).unwrap().unwrap().public_code;
+    let o = objections::ObjectionInput { name: "王芳".into(), phone: "13800001111".into(), item_text: String::new(), case_id: Some(id), reason: "有车".into() };
+    objections::lodge_objection(&mut store.conn, &actor("public"), &store.keys, &code, &o, "client", "public", chrono::Utc::now()).unwrap().unwrap();
+    calendar::save_lines(&mut store.conn, &test_actor(), "431099", &[HolidayLine { date: today(), name: "县庆".into(), kind: DayKind::Holiday }]).unwrap();
+}
+
 /// A table's rows as backend-neutral text, sorted; sealed columns and the phone hash left out.
 fn table_rows(conn: &mut Conn, table: &str) -> Vec<Vec<String>> {
-    let cols: Vec<String> = table_columns(conn, table).into_iter().map(|c| c.0).filter(|c| !(table == "household" && matches!(c.as_str(), "phone" | "bank_account" | "phone_hash"))).collect();
+    let cols: Vec<String> = table_columns(conn, table)
+        .into_iter()
+        .map(|c| c.0)
+        .filter(|c| {
+            let sealed = (table == "household" && matches!(c.as_str(), "phone" | "bank_account" | "phone_hash")) || (table == "wf_objection" && c == "phone");
+            !sealed
+        })
+        .collect();
     let mut rows: Vec<Vec<String>> = conn.query(&format!("SELECT {} FROM {table}", cols.join(", ")), &[]).unwrap().iter().map(|r| r.iter().map(norm).collect()).collect();
     rows.sort();
     rows
@@ -155,6 +195,11 @@ fn copying_moves_every_table_and_the_registry_loads_identically_under_the_new_ke
                 }
             }
             assert!(phones > 10, "{label}");
+            // an objector's phone is re-sealed like a household's
+            let phone = |db: &mut TestDb| db.store.conn.query("SELECT phone FROM wf_objection", &[]).unwrap()[0][0].bytes().unwrap().to_vec();
+            let (sp, dp) = (phone(&mut src), phone(&mut dst));
+            assert_ne!(sp, dp, "{label}");
+            assert_eq!(dst.store.keys.open(&dp).unwrap(), src.store.keys.open(&sp).unwrap(), "{label}");
 
             // the copy is a working installation: new households get fresh ids, audit entries continue
             let max_before = count(&mut dst.store.conn, "SELECT MAX(id) FROM household", &[]);

@@ -4,26 +4,16 @@
 //! what is overdue.
 
 use bangfu_domain::workflow::engine::DecisionKind;
-use bangfu_domain::workflow::Decider;
 use bangfu_domain::{RegionCode, RegionScope, Role};
-use bangfu_store::audit::Actor;
 use bangfu_store::workflow::campaigns::{self, NewCampaign};
 use bangfu_store::workflow::{decide, DecisionInput};
 use bangfu_store::{Store, P};
+use bangfu_testkit::workflow::{actor, today, who};
 use bangfu_testkit::*;
-use chrono::{Duration, NaiveDate};
+use chrono::Duration;
 
-fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
-}
 
-fn who(user: &str, role: Role, code: &str) -> Decider {
-    Decider { user: user.into(), role, scope: RegionScope::of(&RegionCode::parse(code).unwrap()) }
-}
 
-fn actor(user: &str) -> Actor {
-    Actor::new(format!("web:{user}"), "web")
-}
 
 #[test]
 fn a_campaign_opens_one_case_per_active_household_with_its_village_deadline() {

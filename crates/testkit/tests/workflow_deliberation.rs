@@ -4,26 +4,15 @@
 //! the minutes and the audit trail.
 
 use bangfu_domain::workflow::engine::CaseStatus;
-use bangfu_domain::workflow::Decider;
 use bangfu_domain::{RegionCode, RegionScope, Role};
-use bangfu_store::audit::Actor;
 use bangfu_store::workflow::deliberation::{self, Meeting, MeetingItem};
 use bangfu_store::workflow::{cases, decide, DecisionInput, NewCase};
 use bangfu_store::{Store, P};
+use bangfu_testkit::workflow::{actor, today, who};
 use bangfu_testkit::*;
-use chrono::NaiveDate;
 
-fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
-}
 
-fn who(user: &str, role: Role, code: &str) -> Decider {
-    Decider { user: user.into(), role, scope: RegionScope::of(&RegionCode::parse(code).unwrap()) }
-}
 
-fn actor(user: &str) -> Actor {
-    Actor::new(format!("web:{user}"), "web")
-}
 
 const PDF: &[u8] = b"%PDF-1.4\n% minutes\n";
 

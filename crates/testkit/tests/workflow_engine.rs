@@ -8,10 +8,10 @@ use bangfu_domain::workflow::engine::{CaseStatus, DecisionKind, Outcome};
 use bangfu_domain::workflow::{procedures, Decider, FlowDefinition, Level, Policy, StepDef, StepKind};
 use bangfu_domain::{RegionCode, RegionScope, Role};
 use bangfu_store::workflow::{cases, decide, definitions, BulkInput, Decided, DecisionInput, NewCase};
-use bangfu_store::audit::{self, Actor};
+use bangfu_store::audit::{self};
 use bangfu_store::{Store, P};
+use bangfu_testkit::workflow::{actor, add_user, today, who};
 use bangfu_testkit::*;
-use chrono::NaiveDate;
 
 const PROC: &str = "test_review";
 
@@ -49,22 +49,9 @@ fn flow(township_policy: Policy) -> FlowDefinition {
     }
 }
 
-fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
-}
 
-fn who(user: &str, role: Role, code: &str) -> Decider {
-    Decider { user: user.into(), role, scope: RegionScope::of(&RegionCode::parse(code).unwrap()) }
-}
 
-fn actor(user: &str) -> Actor {
-    Actor::new(format!("web:{user}"), "web")
-}
 
-fn user(store: &mut Store, name: &str, role: Role, code: &str) {
-    let id = bangfu_store::users::create_user(&mut store.conn, &test_actor(), name, name, "x", false).unwrap();
-    bangfu_store::users::grant(&mut store.conn, &test_actor(), id, role, code).unwrap();
-}
 
 struct Setup {
     db: TestDb,
@@ -92,10 +79,10 @@ fn setup(n: usize, policy: Policy) -> Vec<Setup> {
         let households: Vec<i64> = db.store.conn.query("SELECT id FROM household WHERE region_code = ? ORDER BY id", &[P::Text(&village)]).unwrap().iter().map(|r| r[0].int().unwrap()).take(n).collect();
         assert_eq!(households.len(), n, "enough households in {village}");
         definitions::save_version(&mut db.store.conn, &test_actor(), "", &flow(policy)).unwrap();
-        user(&mut db.store, "cun", Role::VillageCadre, &village);
-        user(&mut db.store, "xiang", Role::TownshipStaff, &township);
-        user(&mut db.store, "xiang2", Role::TownshipStaff, &township);
-        user(&mut db.store, "xian", Role::CountyOffice, &county);
+        add_user(&mut db.store, "cun", Role::VillageCadre, &village);
+        add_user(&mut db.store, "xiang", Role::TownshipStaff, &township);
+        add_user(&mut db.store, "xiang2", Role::TownshipStaff, &township);
+        add_user(&mut db.store, "xian", Role::CountyOffice, &county);
         out.push(Setup { db, village, township, county, households });
     }
     out

@@ -14,6 +14,7 @@ use bangfu_store::workflow::notices::{self, NewNotice};
 use bangfu_store::workflow::objections::{self, NotLodged, ObjectionInput, Resolution};
 use bangfu_store::workflow::{calendar, cases, definitions, NewCase};
 use bangfu_store::{Store, P};
+use bangfu_testkit::workflow::{actor, who};
 use bangfu_testkit::*;
 use chrono::{NaiveDate, Utc};
 
@@ -26,13 +27,7 @@ fn friday() -> NaiveDate {
     d(2026, 11, 20)
 }
 
-fn who(user: &str, role: Role, code: &str) -> Decider {
-    Decider { user: user.into(), role, scope: RegionScope::of(&RegionCode::parse(code).unwrap()) }
-}
 
-fn actor(user: &str) -> Actor {
-    Actor::new(format!("web:{user}"), "web")
-}
 
 const JPEG: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0, 1];
 

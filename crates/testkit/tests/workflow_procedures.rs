@@ -6,29 +6,21 @@
 
 use bangfu_domain::workflow::engine::{CaseStatus, DecisionKind, Outcome};
 use bangfu_domain::workflow::Decider;
-use bangfu_domain::{RegionCode, RegionScope, Role};
-use bangfu_store::audit::{self, Actor};
+use bangfu_domain::{RegionScope, Role};
+use bangfu_store::audit::{self};
 use bangfu_store::workflow::attachments::{self, Owner};
 use bangfu_store::workflow::deliberation::{self, Meeting, MeetingItem};
 use bangfu_store::workflow::notices::{self, NewNotice};
 use bangfu_store::workflow::{cases, decide, Decided, DecisionInput, NewCase};
 use bangfu_store::{Store, P};
+use bangfu_testkit::workflow::{actor, add_user, today, who};
 use bangfu_testkit::*;
-use chrono::{Datelike, NaiveDate};
+use chrono::Datelike;
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
 
-fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
-}
 
-fn who(user: &str, role: Role, code: &str) -> Decider {
-    Decider { user: user.into(), role, scope: RegionScope::of(&RegionCode::parse(code).unwrap()) }
-}
 
-fn actor(user: &str) -> Actor {
-    Actor::new(format!("web:{user}"), "web")
-}
 
 struct Town {
     db: TestDb,
@@ -107,8 +99,7 @@ fn town() -> Vec<Town> {
         let township = format!("{}000", &village[..9]);
         let county = format!("{}000000", &village[..6]);
         for (name, role, code) in [("cun", Role::VillageCadre, &village), ("shuji", Role::FirstSecretary, &village), ("xiang", Role::TownshipStaff, &township), ("xian", Role::CountyOffice, &county)] {
-            let id = bangfu_store::users::create_user(&mut db.store.conn, &test_actor(), name, name, "x", false).unwrap();
-            bangfu_store::users::grant(&mut db.store.conn, &test_actor(), id, role, code).unwrap();
+            add_user(&mut db.store, name, role, code);
         }
         out.push(Town { db, village, township, county });
     }

@@ -71,6 +71,7 @@ fn applicants(store: &mut Store, v: &Decider, village: &str, group: Option<Strin
     Ok(out)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn open(store: &mut Store, v: &Decider, procedure: &str, household: Option<i64>, region: &str, item: &str, reason: &str, payload: Option<String>, today: NaiveDate) -> Result<i64> {
     let n = NewCase {
         procedure: procedure.into(),
@@ -85,6 +86,7 @@ fn open(store: &mut Store, v: &Decider, procedure: &str, household: Option<i64>,
     Ok(cases::open(&mut store.conn, &actor(&v.user), &v.scope, &n, today)?)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn post(store: &mut Store, d: &Decider, procedure: &str, step: &str, region: &str, ids: &[i64], title: &str, starts_on: NaiveDate) -> Result<i64> {
     let n = NewNotice {
         procedure: procedure.into(),

@@ -285,10 +285,10 @@ impl FlowDefinition {
                     out.push(format!("{at}：到会比例 {n}/{d} 不合理（默认 2/3）"));
                 }
             }
-            if let Some(c) = &s.checks {
-                if !CHECK_SETS.iter().any(|(code, _)| code == c) {
-                    out.push(format!("{at}：核查项“{c}”不存在，可选 identification、household_exit、village_exit"));
-                }
+            if let Some(c) = &s.checks
+                && !CHECK_SETS.iter().any(|(code, _)| code == c)
+            {
+                out.push(format!("{at}：核查项“{c}”不存在，可选 identification、household_exit、village_exit"));
             }
             if s.kind == StepKind::Check && s.checks.is_none() {
                 out.push(format!("{at}：核实环节必须指定核查项"));
@@ -308,10 +308,10 @@ impl FlowDefinition {
                 out.push(format!("办结效果中的户类型“{type_after}”不存在（poor、exited、monitored、ordinary）"));
             }
         }
-        if let Some(first) = self.steps.first() {
-            if !first.kind.is_manual() {
-                out.push(format!("第 1 环节“{}”必须是审核或核实环节（案件由申请进入第一个环节）", first.title));
-            }
+        if let Some(first) = self.steps.first()
+            && !first.kind.is_manual()
+        {
+            out.push(format!("第 1 环节“{}”必须是审核或核实环节（案件由申请进入第一个环节）", first.title));
         }
         out
     }

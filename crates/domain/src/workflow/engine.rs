@@ -177,10 +177,10 @@ pub fn may_act(def: &FlowDefinition, case: &CaseView, who: &Decider, today: Naiv
     if who.scope.prefix().len() > step.level.digits() {
         return Err(Refusal::WrongLevel(step.level.label()));
     }
-    if let Some(due) = case.step_due {
-        if today > due {
-            return Err(Refusal::Overdue(due));
-        }
+    if let Some(due) = case.step_due
+        && today > due
+    {
+        return Err(Refusal::Overdue(due));
     }
     // meetings, notices and announcements decide many cases at once: the self rule is for decisions
     if step.forbid_self && step.kind.is_manual() && case.applicant == who.user {
@@ -197,6 +197,7 @@ pub fn next_after(def: &FlowDefinition, index: usize) -> Outcome {
 /// Decides a manual step. `approvals` is the number of approvals already recorded on this step
 /// visit, `decided_by_me` whether `who` already decided it, `eligible` how many people may
 /// approve (for the policy).
+#[allow(clippy::too_many_arguments)]
 pub fn decide(
     def: &FlowDefinition,
     case: &CaseView,

@@ -67,6 +67,12 @@ pub fn write_ledger(conn: &mut Conn, rows: &[Vec<Cell>]) -> Result<()> {
         return Ok(());
     }
     let first = crate::ids::allocate(conn, "wf_decision", rows.len() as i64)?;
+    write_ledger_from(conn, first, rows)
+}
+
+/// Appends ledger rows numbered from `first` (ids the caller allocated, e.g. before its
+/// transaction so that the allocator's row is not held while it works).
+pub fn write_ledger_from(conn: &mut Conn, first: i64, rows: &[Vec<Cell>]) -> Result<()> {
     let full: Vec<Vec<Cell>> = rows
         .iter()
         .enumerate()
@@ -77,6 +83,12 @@ pub fn write_ledger(conn: &mut Conn, rows: &[Vec<Cell>]) -> Result<()> {
             v
         })
         .collect();
+    if let [one] = full.as_slice() {
+        // one decision: a plain INSERT (a COPY costs a round trip more on PostgreSQL)
+        let sql = format!("INSERT INTO wf_decision ({}) VALUES ({})", LEDGER_COLUMNS.join(", "), marks(LEDGER_COLUMNS.len()));
+        conn.execute(&sql, &crate::db::params(one))?;
+        return Ok(());
+    }
     write_rows(conn, "wf_decision", LEDGER_COLUMNS, &full)
 }
 

@@ -2,7 +2,7 @@
 //! at once: exactly one is recorded, the other is told), and bulk decisions — a township approves
 //! a village's cases in one action with per-record exceptions — set-based in one transaction.
 
-use super::advance::{apply_moves, chunks, ledger_row, marks, write_ledger, LedgerRow, Move};
+use super::advance::{apply_moves, chunks, ledger_row, marks, write_ledger, write_ledger_from, LedgerRow, Move};
 use super::cases::{case_from_row, Case, CASE_COLUMNS};
 use super::checks;
 use super::definitions::{self, StoredDefinition};
@@ -172,8 +172,11 @@ pub fn outcome_label(def: &StoredDefinition, o: &Outcome) -> String {
 /// Decides one case. Refusals (stale form, wrong role, overdue, own application, checks …) write
 /// nothing and come back as [`Decided::Refused`]; a case outside the scope is not found.
 pub fn decide(conn: &mut Conn, keys: &Keyring, actor: &Actor, who: &Decider, case_id: i64, input: &DecisionInput, today: NaiveDate) -> Result<Decided> {
+    // the ledger row's id is taken before the transaction (its own short one): concurrent deciders
+    // then serialize only on the audit chain at the end, not for their whole transaction
+    let ledger_id = crate::ids::allocate(conn, "wf_decision", 1)?;
     conn.begin()?;
-    let r = decide_in_tx(conn, keys, actor, who, case_id, input, today);
+    let r = decide_in_tx(conn, keys, actor, who, case_id, input, ledger_id, today);
     match r {
         Ok(Decided::Done(o)) => {
             conn.commit()?;
@@ -194,7 +197,8 @@ pub fn decide(conn: &mut Conn, keys: &Keyring, actor: &Actor, who: &Decider, cas
     }
 }
 
-fn decide_in_tx(conn: &mut Conn, keys: &Keyring, actor: &Actor, who: &Decider, case_id: i64, input: &DecisionInput, today: NaiveDate) -> Result<Decided> {
+#[allow(clippy::too_many_arguments)]
+fn decide_in_tx(conn: &mut Conn, keys: &Keyring, actor: &Actor, who: &Decider, case_id: i64, input: &DecisionInput, ledger_id: i64, today: NaiveDate) -> Result<Decided> {
     // the row lock: the first of two simultaneous deciders takes it; the second waits, then finds
     // the transition changed (or, on SQLite, starts after the first committed)
     let locked = conn.execute(
@@ -222,7 +226,7 @@ fn decide_in_tx(conn: &mut Conn, keys: &Keyring, actor: &Actor, who: &Decider, c
     let detail = (!results.is_empty()).then(|| checks::results_json(&results));
     let now = crate::now_utc();
     let row = ledger_for(&c, who, &input.kind, &input.comment, input.verdict.as_deref(), detail);
-    write_ledger(conn, &[ledger_row(&row, &now)])?;
+    write_ledger_from(conn, ledger_id, &[ledger_row(&row, &now)])?;
     if step.verdict && input.kind == DecisionKind::Approve {
         conn.execute("UPDATE wf_case SET verdict = ? WHERE id = ?", &[input.verdict.as_deref().map(P::Text).unwrap_or(P::Null), P::Int(c.id)])?;
     }
@@ -293,9 +297,8 @@ pub fn decide_bulk(conn: &mut Conn, keys: &Keyring, actor: &Actor, who: &Decider
         let exceptions: HashMap<i64, (DecisionKind, String)> = input.exceptions.iter().map(|(id, k, r)| (*id, (k.clone(), r.clone()))).collect();
         let mut defs: BTreeMap<i64, StoredDefinition> = BTreeMap::new();
         for c in &cases {
-            if !defs.contains_key(&c.definition_id) {
-                let d = definitions::get(conn, c.definition_id)?;
-                defs.insert(c.definition_id, d);
+            if let std::collections::btree_map::Entry::Vacant(e) = defs.entry(c.definition_id) {
+                e.insert(definitions::get(conn, c.definition_id)?);
             }
         }
         let at_step: Vec<&Case> = cases.iter().filter(|c| c.status == CaseStatus::Open && c.step_key == input.step_key).collect();

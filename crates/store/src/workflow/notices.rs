@@ -448,6 +448,11 @@ pub fn publish_announcement(conn: &mut Conn, actor: &Actor, keys: &Keyring, who:
     })
 }
 
+/// Posts a notice for the cases of `n`, or with `announce` publishes their announcement.
+pub fn post_or_announce(conn: &mut Conn, actor: &Actor, keys: &Keyring, who: &Decider, n: &NewNotice, announce: bool, today: NaiveDate) -> Result<i64> {
+    if announce { publish_announcement(conn, actor, keys, who, n, today) } else { post_notice(conn, actor, who, n, today) }
+}
+
 /// Why a posted notice cannot be closed today (empty = it can).
 pub fn close_refusals(conn: &mut Conn, n: &Notice, today: NaiveDate) -> Result<Vec<String>> {
     let mut out = Vec::new();

@@ -256,8 +256,7 @@ pub async fn create(State(state): State<AppState>, p: Principal, Form(fields): F
     let r = state
         .db
         .run(move |c, keys| {
-            let r = if announce { notices::publish_announcement(c, &actor, keys, &who, &n, today()) } else { notices::post_notice(c, &actor, &who, &n, today()) };
-            match r {
+            match notices::post_or_announce(c, &actor, keys, &who, &n, announce, today()) {
                 Ok(id) => Ok(Ok(id)),
                 Err(StoreError::Invalid(m)) => Ok(Err(m)),
                 Err(e) => Err(store_error(e)),
