@@ -163,9 +163,21 @@ pub fn load(store: &mut Store, today: NaiveDate) -> Result<Option<String>> {
     }
 
     // household exit: poor households at the checklist; monitoring identification at deliberation
-    let poor: Vec<i64> = store.conn.query("SELECT id FROM household WHERE region_code = ? AND household_type = 'poor' AND status = 'active' ORDER BY id LIMIT 2", &[P::Text(&village)])?.iter().filter_map(|r| r[0].int()).collect();
-    for h in poor {
-        open(store, &v, "household_exit", Some(h), &village, "退出贫困户", "家庭人均纯收入已稳定超过当年标准，申请退出", None, today)?;
+    // (the demo users' villages may have no 贫困户 left: take the township's village with the most,
+    // entered by that village's cadre)
+    let township = format!("{}%", &village[..9]);
+    let poor: Vec<(i64, String)> = store
+        .conn
+        .query(
+            "SELECT id, region_code FROM household WHERE region_code = (SELECT region_code FROM household WHERE region_code LIKE ? AND household_type = 'poor' AND status = 'active' GROUP BY region_code ORDER BY COUNT(*) DESC, region_code LIMIT 1) AND household_type = 'poor' AND status = 'active' ORDER BY id LIMIT 2",
+            &[P::Text(&township)],
+        )?
+        .iter()
+        .filter_map(|r| Some((r[0].int()?, r[1].string())))
+        .collect();
+    for (h, code) in poor {
+        let cadre = Decider { user: "demo_cadre".into(), role: Role::VillageCadre, scope: RegionScope::of(&RegionCode::parse(&code)?) };
+        open(store, &cadre, "household_exit", Some(h), &code, "退出贫困户", "家庭人均纯收入已稳定超过当年标准，申请退出", None, today)?;
     }
     let exited: Vec<i64> = store.conn.query("SELECT id FROM household WHERE region_code = ? AND household_type = 'exited' AND status = 'active' ORDER BY id LIMIT 2", &[P::Text(&village)])?.iter().filter_map(|r| r[0].int()).collect();
     for h in exited {
