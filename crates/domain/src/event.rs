@@ -97,12 +97,11 @@ pub fn history_from_columns(doc: &HouseholdDoc, imported_on: NaiveDate) -> Vec<N
     // events dated after the import, or a history that does not end in the stated type, get a closing record
     out.retain(|e| e.effective_on <= imported_on);
     let last_type = out.iter().rev().find_map(|e| e.household_type_after);
-    if let Some(t) = current {
-        if last_type != Some(t) {
+    if let Some(t) = current
+        && last_type != Some(t) {
             let d = out.last().map(|e| e.effective_on.max(imported_on)).unwrap_or(imported_on);
             out.push(ev(EventType::Supplemented, d, DatePrecision::Day, Some(t), "导入时补录当前户类型"));
         }
-    }
     out
 }
 

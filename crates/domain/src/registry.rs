@@ -196,15 +196,14 @@ pub fn check_household(doc: &HouseholdDoc) -> Vec<FieldProblem> {
                     });
                 }
             }
-            if let Some(hn) = doc.get(HF::HeadName).as_text() {
-                if hn != head.name() {
+            if let Some(hn) = doc.get(HF::HeadName).as_text()
+                && hn != head.name() {
                     out.push(FieldProblem {
                         field: Household(HF::HeadName),
                         reason: format!("户主姓名“{}”与户主成员的姓名“{}”不一致", hn, head.name()),
                         fix: "核对户主姓名".into(),
                     });
                 }
-            }
         }
         0 => out.push(FieldProblem {
             field: Member(MF::Relation),

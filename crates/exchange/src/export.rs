@@ -196,7 +196,7 @@ pub fn export_households(store: &mut Store, req: &ExportRequest, progress: &mut 
         multi_year |= h.doc.incomes.len() > 1;
         w.write_doc(&h.doc, &names)?;
         households += 1;
-        if households % 1000 == 0 {
+        if households.is_multiple_of(1000) {
             progress(households);
         }
         Ok(())

@@ -232,12 +232,11 @@ pub fn import_pairings(store: &mut Store, actor: &Actor, req: &PairingImportRequ
                 None
             }
         };
-        if let Some((hid, _)) = &household {
-            if let Some(first) = seen_households.get(hid) {
+        if let Some((hid, _)) = &household
+            && let Some(first) = seen_households.get(hid) {
                 let no = get(Col::HouseholdNo).or(get(Col::HeadId)).unwrap_or_default();
                 issues.push(issue(Col::HouseholdNo, no, format!("同一户在第 {first} 行已分配帮扶责任人"), "一户一名帮扶责任人：请删除重复的行"));
             }
-        }
         // date, rank
         let started_on = match get(Col::Start) {
             None => Some(req.today),
@@ -278,11 +277,10 @@ pub fn import_pairings(store: &mut Store, actor: &Actor, req: &PairingImportRequ
                 if let Some(u) = unit {
                     candidates.retain(|h| h.unit_name.as_deref() == Some(u));
                 }
-                if candidates.len() > 1 {
-                    if let Some(p) = phone {
+                if candidates.len() > 1
+                    && let Some(p) = phone {
                         candidates.retain(|h| h.phone.as_deref() == Some(p));
                     }
-                }
                 match candidates.len() {
                     1 => Some(HelperRef::Existing(candidates[0].id)),
                     0 if unit.is_none() => {
@@ -326,12 +324,11 @@ pub fn import_pairings(store: &mut Store, actor: &Actor, req: &PairingImportRequ
                 }
             }
         };
-        if issues.len() == before {
-            if let (Some((hid, region)), Some(helper), Some(started_on)) = (household, helper, started_on) {
+        if issues.len() == before
+            && let (Some((hid, region)), Some(helper), Some(started_on)) = (household, helper, started_on) {
                 seen_households.insert(hid, r.number);
                 batch.rows.push(Assignment { household_id: hid, region_code: region, helper, started_on });
             }
-        }
     }
     let mut report = PairingImportReport { file: file.clone(), sheet, rows: data_rows, issues, outcome: None, over_caseload: Vec::new(), report_path: None, seconds: 0.0 };
     if report.issues.is_empty() || req.accept_valid {

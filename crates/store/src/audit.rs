@@ -660,6 +660,12 @@ pub fn history(conn: &mut Conn, entity: &str, entity_id: &str, limit: i64) -> Re
     Ok(rows.into_iter().map(AuditRow::from_row).collect())
 }
 
+/// The newest audit entry's id: every change to the data writes one in its transaction, so this
+/// number changes whenever anything changed (the web layer keys its caches of counts by it).
+pub fn latest_id(conn: &mut Conn) -> Result<i64> {
+    conn.query_int("SELECT COALESCE(MAX(id), 0) FROM audit_log", &[])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -712,10 +718,4 @@ mod tests {
     fn like_prefixes_escape_wildcards() {
         assert_eq!(like_prefix("a_b%c\\"), "a\\_b\\%c\\\\%");
     }
-}
-
-/// The newest audit entry's id: every change to the data writes one in its transaction, so this
-/// number changes whenever anything changed (the web layer keys its caches of counts by it).
-pub fn latest_id(conn: &mut Conn) -> Result<i64> {
-    conn.query_int("SELECT COALESCE(MAX(id), 0) FROM audit_log", &[])
 }

@@ -447,26 +447,6 @@ pub fn dollar_placeholders(sql: &str) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn urls_pick_the_backend_and_hide_passwords() {
-        assert_eq!(DbUrl::parse("bangfu.db").unwrap(), DbUrl::Sqlite("bangfu.db".into()));
-        assert_eq!(DbUrl::parse("sqlite:/tmp/x.db").unwrap(), DbUrl::Sqlite("/tmp/x.db".into()));
-        let pg = DbUrl::parse("postgres://bf:secret@127.0.0.1/bangfu").unwrap();
-        assert_eq!(pg.backend(), Backend::Postgres);
-        assert_eq!(pg.display(), "postgres://bf:***@127.0.0.1/bangfu");
-        assert!(DbUrl::parse("mysql://x").is_err());
-    }
-
-    #[test]
-    fn placeholders_skip_string_literals() {
-        assert_eq!(dollar_placeholders("a = ? AND b = '?' AND c = ?"), "a = $1 AND b = '?' AND c = $2");
-    }
-}
-
 impl Cell {
     /// Borrows a cell as a statement parameter.
     pub fn as_p(&self) -> P<'_> {
@@ -485,4 +465,24 @@ impl Cell {
 /// Borrows owned cells as parameters.
 pub fn params(cells: &[Cell]) -> Vec<P<'_>> {
     cells.iter().map(Cell::as_p).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_pick_the_backend_and_hide_passwords() {
+        assert_eq!(DbUrl::parse("bangfu.db").unwrap(), DbUrl::Sqlite("bangfu.db".into()));
+        assert_eq!(DbUrl::parse("sqlite:/tmp/x.db").unwrap(), DbUrl::Sqlite("/tmp/x.db".into()));
+        let pg = DbUrl::parse("postgres://bf:secret@127.0.0.1/bangfu").unwrap();
+        assert_eq!(pg.backend(), Backend::Postgres);
+        assert_eq!(pg.display(), "postgres://bf:***@127.0.0.1/bangfu");
+        assert!(DbUrl::parse("mysql://x").is_err());
+    }
+
+    #[test]
+    fn placeholders_skip_string_literals() {
+        assert_eq!(dollar_placeholders("a = ? AND b = '?' AND c = ?"), "a = $1 AND b = '?' AND c = $2");
+    }
 }

@@ -147,11 +147,10 @@ impl<T: Job> Jobs<T> {
         }
     }
     pub fn update(&self, id: &str, f: impl FnOnce(&mut T)) {
-        if let Ok(mut m) = self.inner.lock() {
-            if let Some(s) = m.get_mut(id) {
+        if let Ok(mut m) = self.inner.lock()
+            && let Some(s) = m.get_mut(id) {
                 f(s);
             }
-        }
     }
     pub fn get(&self, id: &str) -> Option<T> {
         self.inner.lock().ok().and_then(|m| m.get(id).cloned())

@@ -69,7 +69,7 @@ impl Drop for Db {
     /// PostgreSQL clients block when they close, which tokio forbids on its worker threads: close
     /// pooled connections on a plain thread of their own.
     fn drop(&mut self) {
-        let conns = std::mem::take(self.idle.get_mut().map(|v| v).unwrap_or(&mut Vec::new()));
+        let conns = std::mem::take(self.idle.get_mut().unwrap_or(&mut Vec::new()));
         if !conns.is_empty() {
             let _ = std::thread::spawn(move || drop(conns)).join();
         }

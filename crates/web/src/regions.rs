@@ -25,11 +25,10 @@ impl RegionNames {
     pub fn path(&self, code: &str) -> String {
         let Ok(c) = bangfu_domain::RegionCode::parse(code) else { return code.to_string() };
         let mut parts = Vec::new();
-        if let Some(t) = c.at_level(bangfu_domain::RegionLevel::Township).filter(|t| *t != c) {
-            if let Some(n) = self.name(t.as_str()) {
+        if let Some(t) = c.at_level(bangfu_domain::RegionLevel::Township).filter(|t| *t != c)
+            && let Some(n) = self.name(t.as_str()) {
                 parts.push(n.to_string());
             }
-        }
         parts.push(self.name(code).map(str::to_string).unwrap_or_else(|| code.to_string()));
         parts.join(" / ")
     }

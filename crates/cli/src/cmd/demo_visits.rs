@@ -38,7 +38,7 @@ pub fn load(store: &mut Store, today: NaiveDate, months: u32) -> Result<u64> {
         let Some(start) = this_month.checked_sub_months(Months::new(back)) else { continue };
         for (pid, helper, household, region, started) in &pairs {
             let h = mix(*pid, start.num_days_from_ce() as i64);
-            if h % 10 == 0 {
+            if h.is_multiple_of(10) {
                 continue;
             }
             let day = start + chrono::Days::new(h / 10 % 28);

@@ -51,11 +51,10 @@ pub fn run(ctx: &Ctx, c: ExportCommand) -> Result<()> {
     let ExportCommand::Households(a) = c;
     let filters = a.filters.iter().map(|f| parse_filter(f)).collect::<Result<Vec<_>>>()?;
     let region = a.region.as_deref().map(RegionCode::parse).transpose().context("--region 不是有效的区划代码")?;
-    if let Some(r) = &region {
-        if !ctx.scope.contains(r) {
+    if let Some(r) = &region
+        && !ctx.scope.contains(r) {
             return Err(anyhow!("区划 {r} 不在您的管辖范围内"));
         }
-    }
     let mut store = ctx.open()?;
     let req = ExportRequest { path: a.output.clone(), format: Format::from_path(&a.output), scope: ctx.scope.clone(), region, filters, include_protected: a.include_protected };
     let pb = crate::progress::spinner("导出户");

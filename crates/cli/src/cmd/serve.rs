@@ -87,7 +87,7 @@ fn prepare_demo(config: &ServeConfig, households: usize, rule_defects: f64) -> R
         println!("演示用户已存在（密码只在第一次运行时打印；忘记了可用 `bangfu user set-password <用户名>` 重置）。");
     } else {
         println!("\n演示用户（密码只显示这一次，请记下）：");
-        println!("{:<12} {:<14} {:<24} {}", "用户名", "密码", "角色", "管辖范围");
+        println!("{:<12} {:<14} {:<24} 管辖范围", "用户名", "密码", "角色");
         for u in &users {
             let scope = if u.region_code.is_empty() { "全部".to_string() } else { u.region_name.clone() };
             println!("{:<12} {:<14} {:<24} {}", u.username, u.password, u.role.label(), scope);

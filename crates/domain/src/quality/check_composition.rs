@@ -28,26 +28,23 @@ pub fn check(out: &mut Out<'_, '_>, doc: &HouseholdDoc, facts: &[MemberFacts]) {
             format!("有 {} 名配偶：{}", spouses.len(), spouses.iter().map(|&i| doc.members[i].name()).collect::<Vec<_>>().join("、")),
         );
     }
-    if let Some(stated) = doc.get(HF::StatedSize).as_int() {
-        if n > 0 && stated != n as i64 {
+    if let Some(stated) = doc.get(HF::StatedSize).as_int()
+        && n > 0 && stated != n as i64 {
             out.household(Rule::StatedSizeMismatch, format!("家庭人口数为 {stated}，在册成员 {n} 人"));
         }
-    }
     let [h] = heads[..] else { return };
     let head = &doc.members[h];
     let hf = &facts[h];
     for &s in &spouses {
-        if let (Some(a), Some(b)) = (sex_of(head), sex_of(&doc.members[s])) {
-            if a == b {
+        if let (Some(a), Some(b)) = (sex_of(head), sex_of(&doc.members[s]))
+            && a == b {
                 out.member(Rule::SameSexSpouse, s, format!("户主 {} 与配偶 {} 性别均为“{}”", head.name(), doc.members[s].name(), a.label()));
             }
-        }
     }
-    if let Some(age) = hf.age {
-        if age < out.ctx.rules.int(Rule::YoungHead, "min_age") {
+    if let Some(age) = hf.age
+        && age < out.ctx.rules.int(Rule::YoungHead, "min_age") {
             out.household(Rule::YoungHead, format!("户主 {}", who(head, hf)));
         }
-    }
     let gap = out.ctx.rules.int(Rule::ChildOlderThanHead, "gap");
     let Some(head_birth) = hf.birth else { return };
     for (i, m) in doc.members.iter().enumerate() {

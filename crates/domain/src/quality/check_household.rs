@@ -32,11 +32,10 @@ pub fn is_valid_phone(p: &str) -> bool {
 pub fn check(out: &mut Out<'_, '_>, doc: &HouseholdDoc, facts: &[MemberFacts]) {
     required(out, doc);
     ranges(out, doc);
-    if let Value::Secret(s) = doc.get(HF::Phone) {
-        if !is_valid_phone(s.reveal()) {
+    if let Value::Secret(s) = doc.get(HF::Phone)
+        && !is_valid_phone(s.reveal()) {
             out.household(Rule::PhoneFormat, format!("联系电话“{}”格式错误", s.masked()));
         }
-    }
     risks(out, doc, facts);
     guarantees(out, doc, facts);
     measures(out, doc);
@@ -100,11 +99,10 @@ fn ranges(out: &mut Out<'_, '_>, doc: &HouseholdDoc) {
             out.household(Rule::HousingAreaRange, format!("住房面积 {} 平方米，应在 {}–{} 平方米之间", format_hundredths(a), format_hundredths(lo), format_hundredths(hi)));
         }
     }
-    if let (Some(irr), Some(cul)) = (doc.get(HF::IrrigatedLand).as_int(), doc.get(HF::CultivatedLand).as_int()) {
-        if irr > cul {
+    if let (Some(irr), Some(cul)) = (doc.get(HF::IrrigatedLand).as_int(), doc.get(HF::CultivatedLand).as_int())
+        && irr > cul {
             out.household(Rule::IrrigatedOverCultivated, format!("有效灌溉面积 {} 亩大于耕地面积 {} 亩", format_hundredths(irr), format_hundredths(cul)));
         }
-    }
 }
 
 fn risks(out: &mut Out<'_, '_>, doc: &HouseholdDoc, facts: &[MemberFacts]) {
@@ -170,11 +168,10 @@ fn guarantees(out: &mut Out<'_, '_>, doc: &HouseholdDoc, facts: &[MemberFacts]) 
     if secure && (dangerous == Some(true) || bad_grade) {
         out.household(Rule::DangerousButSecure, format!("危房等级“{}”、是否危房户“{}”，却标注住房安全有保障", grade.unwrap_or("未填"), if dangerous == Some(true) { "是" } else { "否" }));
     }
-    if let (Some(g), Some(d)) = (grade, dangerous) {
-        if bad_grade != d {
+    if let (Some(g), Some(d)) = (grade, dangerous)
+        && bad_grade != d {
             out.household(Rule::GradeVsDangerous, format!("危房等级为“{}级”，是否危房户为“{}”", g, if d { "是" } else { "否" }));
         }
-    }
     let exited_like = is_type(doc, "exited") || doc.get(HF::RiskEliminated).as_bool() == Some(true);
     if exited_like {
         let unmet: Vec<&str> = [HF::FoodClothingSecure, HF::EducationSecure, HF::MedicalSecure, HF::HousingSecure, HF::SafeDrinkingWater]
@@ -242,15 +239,14 @@ fn measures(out: &mut Out<'_, '_>, doc: &HouseholdDoc) {
     if !missing.is_empty() {
         out.household(Rule::RiskWithoutMeasure, format!("风险“{}”无对应帮扶措施", missing.join("、")));
     }
-    if is_type(doc, "monitored") && doc.get(HF::RiskEliminated).as_bool() != Some(true) && members.iter().any(can_work) {
-        if let Some(since) = doc.get(HF::MonitoringIdentifiedOn).as_date() {
+    if is_type(doc, "monitored") && doc.get(HF::RiskEliminated).as_bool() != Some(true) && members.iter().any(can_work)
+        && let Some(since) = doc.get(HF::MonitoringIdentifiedOn).as_date() {
             let months = out.ctx.rules.int(Rule::NoDevelopmentMeasure, "months");
             let due = since.checked_add_months(Months::new(months.max(0) as u32)).unwrap_or(since);
             if due <= out.ctx.today && !ms.iter().any(|m| m.kind.is_developmental()) {
                 out.household(Rule::NoDevelopmentMeasure, format!("{} 纳入监测，已超过 {} 个月，有劳动能力成员，无开发式帮扶措施", since, months));
             }
         }
-    }
 }
 
 fn monitoring(out: &mut Out<'_, '_>, doc: &HouseholdDoc) {
@@ -268,15 +264,14 @@ fn monitoring(out: &mut Out<'_, '_>, doc: &HouseholdDoc) {
             }
         }
     }
-    if is_type(doc, "monitored") && !eliminated && doc.members.iter().any(|m| can_work(m) && is_healthy(m)) {
-        if let Some(i) = identified {
+    if is_type(doc, "monitored") && !eliminated && doc.members.iter().any(|m| can_work(m) && is_healthy(m))
+        && let Some(i) = identified {
             let months = out.ctx.rules.int(Rule::LongMonitoredAble, "months");
             let due = i.checked_add_months(Months::new(months.max(0) as u32)).unwrap_or(i);
             if due < out.ctx.today {
                 out.household(Rule::LongMonitoredAble, format!("{i} 识别监测，超过 {months} 个月未消除风险，且有健康劳动力"));
             }
         }
-    }
     if !is_type(doc, "monitored") && (identified.is_some() || eliminated_on.is_some() || !doc.get(HF::MonitoringCategory).is_null()) {
         let t = doc.household_type().and_then(|c| crate::vocab::HOUSEHOLD_TYPE.by_code(c)).map(|t| t.label).unwrap_or("未填");
         out.household(Rule::NotMonitoredButDated, format!("户类型为“{t}”，却填写了监测对象类别或监测日期"));

@@ -41,20 +41,18 @@ pub fn check(out: &mut Out<'_, '_>, doc: &HouseholdDoc, _facts: &[MemberFacts]) 
     if let Some(pc) = a(HF::PerCapitaNetIncome) {
         let lines = &out.ctx.rules.lines;
         let monitored = doc.household_type() == Some("monitored");
-        if doc.household_type() == Some("exited") {
-            if let Some(line) = lines.for_year(LineKind::Poverty, year) {
+        if doc.household_type() == Some("exited")
+            && let Some(line) = lines.for_year(LineKind::Poverty, year) {
                 if pc < line {
                     out.household(Rule::ExitedBelowLine, format!("{year} 年人均纯收入 {} 元，低于当年扶贫标准 {} 元", yuan(pc), yuan(line)));
                 } else if let Some(m) = lines.for_year(LineKind::Monitoring, year).filter(|m| pc < *m) {
                     out.household(Rule::ExitedBelowMonitoringLine, format!("{year} 年人均纯收入 {} 元，低于当年监测线 {} 元", yuan(pc), yuan(m)));
                 }
             }
-        }
-        if monitored && doc.get(HF::RiskEliminated).as_bool() == Some(true) {
-            if let Some(line) = lines.for_year(LineKind::Monitoring, year).filter(|m| pc < *m) {
+        if monitored && doc.get(HF::RiskEliminated).as_bool() == Some(true)
+            && let Some(line) = lines.for_year(LineKind::Monitoring, year).filter(|m| pc < *m) {
                 out.household(Rule::ClearedBelowMonitoringLine, format!("{year} 年人均纯收入 {} 元，低于当年监测线 {} 元", yuan(pc), yuan(line)));
             }
-        }
         if pc < 0 || pc > out.ctx.rules.int(Rule::ImplausibleIncome, "max") {
             out.household(Rule::ImplausibleIncome, format!("{year} 年人均纯收入 {} 元", yuan(pc)));
         }

@@ -23,16 +23,14 @@ pub fn check(out: &mut Out<'_, '_>, i: usize, m: &MemberRecord, f: &MemberFacts)
     match &f.id {
         IdReading::Broken(rule, why) => out.member(*rule, i, format!("{}：{}", w(), why)),
         IdReading::Valid { birth, sex } => {
-            if let Some(d) = m.get(MF::BirthDate).as_date() {
-                if d != *birth {
+            if let Some(d) = m.get(MF::BirthDate).as_date()
+                && d != *birth {
                     out.member(Rule::BirthDateVsId, i, format!("{}：出生日期 {} 与身份证号中的 {} 不符", w(), d, birth));
                 }
-            }
-            if let Some(s) = sex_of(m) {
-                if s != *sex {
+            if let Some(s) = sex_of(m)
+                && s != *sex {
                     out.member(Rule::SexVsId, i, format!("{}：性别为“{}”，身份证号第 17 位表示“{}”", w(), s.label(), sex.label()));
                 }
-            }
         }
     }
     if m.get(MF::Relation).is_null() {
@@ -104,11 +102,10 @@ pub fn check(out: &mut Out<'_, '_>, i: usize, m: &MemberRecord, f: &MemberFacts)
     }
     let max_months = rules.int(Rule::MonthsRange, "max");
     for fld in [MF::MigrantMonths, MF::WelfarePostMonths] {
-        if let Some(n) = m.get(fld).as_int() {
-            if n > max_months || n < 0 {
+        if let Some(n) = m.get(fld).as_int()
+            && (n > max_months || n < 0) {
                 out.member(Rule::MonthsRange, i, format!("{}：{}为 {}", w(), fld.def().label, n));
             }
-        }
     }
 }
 

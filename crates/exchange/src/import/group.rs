@@ -130,11 +130,10 @@ fn finish(mut p: Pending, s: &GroupSettings<'_>) -> Grouped {
     }
     let mut doc = HouseholdDoc::empty();
     for f in HF::ALL {
-        if let Some((v, _)) = &p.household[f as usize] {
-            if f.def().storage != Storage::Income {
+        if let Some((v, _)) = &p.household[f as usize]
+            && f.def().storage != Storage::Income {
                 doc.set(f, v.clone());
             }
-        }
     }
     let label = |f: FieldRef| s.labels.get(&f).cloned().unwrap_or_default();
     // income of the row set
@@ -154,11 +153,10 @@ fn finish(mut p: Pending, s: &GroupSettings<'_>) -> Grouped {
         doc.incomes.push(inc);
         doc.incomes.sort_by_key(|i| i.year);
     }
-    if doc.get(HF::HouseholdType).is_null() {
-        if let Some(t) = s.default_household_type {
+    if doc.get(HF::HouseholdType).is_null()
+        && let Some(t) = s.default_household_type {
             doc.set(HF::HouseholdType, Value::Code(t));
         }
-    }
     if let Some(i) = resolve_region(&mut doc, &p, s) {
         p.issues.push(i);
     }
@@ -225,13 +223,10 @@ fn resolve_region(doc: &mut HouseholdDoc, p: &Pending, s: &GroupSettings<'_>) ->
         }
         None => {
             let name = |f: HF| doc.get(f).as_text().map(str::to_string);
-            match name(HF::VillageName) {
-                Some(v) => match s.directory.resolve(name(HF::TownshipName).as_deref(), &v) {
-                    Ok(code) => doc.set(HF::RegionCode, Value::Text(code.as_str().to_string())),
-                    Err(msg) => problems.push((HF::VillageName, v, msg, "请填写与系统区划名称一致的乡(镇)和村名，或直接填写区划代码".to_string())),
-                },
-                None => {}
-            }
+            if let Some(v) = name(HF::VillageName) { match s.directory.resolve(name(HF::TownshipName).as_deref(), &v) {
+                Ok(code) => doc.set(HF::RegionCode, Value::Text(code.as_str().to_string())),
+                Err(msg) => problems.push((HF::VillageName, v, msg, "请填写与系统区划名称一致的乡(镇)和村名，或直接填写区划代码".to_string())),
+            } }
         }
     }
     let (f, value, reason, fix) = problems.into_iter().next()?;

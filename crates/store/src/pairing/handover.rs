@@ -38,11 +38,10 @@ pub fn hand_over(conn: &mut Conn, actor: &Actor, scope: &RegionScope, from_helpe
         let pattern = scope.like_pattern();
         let cond = format!("p.helper_kind = 'helper' AND p.helper_id = ? AND p.status = 'active' AND p.kind IN {CASELOAD_KINDS_SQL} AND p.region_code LIKE ?");
         let early = conn.query_opt(&format!("SELECT MAX(p.started_on) FROM pairing p WHERE {cond}"), &[P::Int(from_helper), P::Text(&pattern)])?;
-        if let Some(latest) = early.and_then(|r| r[0].date()) {
-            if on_date < latest {
+        if let Some(latest) = early.and_then(|r| r[0].date())
+            && on_date < latest {
                 return Err(StoreError::Invalid(format!("交接日期 {on_date} 早于某一结对的开始日期 {latest}")));
             }
-        }
         // the successor's pairings: only for households the successor does not already have
         let fresh = format!(
             "{cond} AND NOT EXISTS (SELECT 1 FROM pairing q WHERE q.beneficiary_kind = p.beneficiary_kind AND q.beneficiary_id = p.beneficiary_id \

@@ -370,14 +370,13 @@ pub(crate) fn create_in_tx(conn: &mut Conn, actor: &Actor, scope: &RegionScope, 
     if dup > 0 {
         return Err(StoreError::Invalid("这一结对已存在且在帮，不能重复登记".into()));
     }
-    if n.kind == PairingKind::HelperHousehold {
-        if let Some(r) = conn.query_opt(
+    if n.kind == PairingKind::HelperHousehold
+        && let Some(r) = conn.query_opt(
             "SELECT x.name FROM pairing p LEFT JOIN helper x ON x.id = p.helper_id WHERE p.beneficiary_kind = 'household' AND p.beneficiary_id = ? AND p.status = 'active' AND p.kind = 'helper_household'",
             &[P::Int(beneficiary_id.unwrap_or(-1))],
         )? {
             return Err(StoreError::Invalid(format!("该户已有帮扶责任人 {}：一户一名帮扶责任人，请先结束原结对或办理交接", r[0].string())));
         }
-    }
     let id = crate::ids::allocate(conn, "pairing", 1)?;
     let now = crate::now_utc();
     conn.execute(
@@ -411,14 +410,13 @@ pub(crate) fn create_in_tx(conn: &mut Conn, actor: &Actor, scope: &RegionScope, 
         Some(serde_json::json!({"kind": n.kind.code(), "helper": [hk.code(), helper_id, helper_region], "beneficiary": [bk.code(), beneficiary_id, beneficiary_region], "started_on": n.started_on.to_string()})),
     )?;
     let mut over = None;
-    if n.kind.counts_for_caseload() {
-        if let Some(h) = helper_id {
+    if n.kind.counts_for_caseload()
+        && let Some(h) = helper_id {
             let (count, limit) = super::caseload::of_helper(conn, h)?;
             if count > limit {
                 over = Some((count, limit));
             }
         }
-    }
     Ok(PairingCreated { id, over_caseload: over })
 }
 

@@ -62,11 +62,10 @@ fn check(conn: &mut Conn, scope: &RegionScope, u: &NewUnit) -> Result<String> {
     if !region.starts_with(scope.prefix()) {
         return Err(StoreError::Invalid(format!("单位所在地 {region} 不在您的管辖范围内")));
     }
-    if let Some(p) = u.parent_id {
-        if get(conn, &RegionScope::all(), p)?.is_none() {
+    if let Some(p) = u.parent_id
+        && get(conn, &RegionScope::all(), p)?.is_none() {
             return Err(StoreError::Invalid(format!("上级单位（编号 {p}）不存在")));
         }
-    }
     Ok(region)
 }
 

@@ -333,12 +333,11 @@ fn check_pipelined(
             while let Ok(done) = rows_rx.try_recv() {
                 take(rows, done);
             }
-            if rows.len() >= 5000 {
-                if let Err(e) = write(conn, &std::mem::take(rows)) {
+            if rows.len() >= 5000
+                && let Err(e) = write(conn, &std::mem::take(rows)) {
                     failed = Some(e);
                     break;
                 }
-            }
         }
         drop(block_tx);
         for done in rows_rx {

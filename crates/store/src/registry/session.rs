@@ -205,12 +205,11 @@ impl<'a> ImportSession<'a> {
                     continue;
                 }
             }
-            if let Some(no) = d.doc.get(HF::HouseholdNo).as_text() {
-                if !numbers_in_batch.insert(no.to_string()) {
+            if let Some(no) = d.doc.get(HF::HouseholdNo).as_text()
+                && !numbers_in_batch.insert(no.to_string()) {
                     conflicts.push(conflict(d.first_row, Some(FieldRef::Household(HF::HouseholdNo)), no, format!("户编号 {no} 在本文件中前面已出现过，但与本行不相邻"), "同一户的成员行必须相邻；请按户编号排序后再导入"));
                     continue;
                 }
-            }
             for (m, row) in d.doc.members.iter().zip(&d.member_rows) {
                 if let Some(first) = ids_in_batch.get(m.resident_id.as_str()) {
                     conflicts.push(conflict(*row, ID, &m.resident_id.masked(), format!("证件号码与第 {first} 行重复：同一人不能登记在两户或重复登记"), "删除重复的行，或核对证件号码"));

@@ -300,11 +300,10 @@ impl FreshDb {
 
 impl Drop for FreshDb {
     fn drop(&mut self) {
-        if let Some((admin, name)) = &self.pg {
-            if let Ok(mut c) = postgres::Client::connect(admin, postgres::NoTls) {
+        if let Some((admin, name)) = &self.pg
+            && let Ok(mut c) = postgres::Client::connect(admin, postgres::NoTls) {
                 let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
             }
-        }
     }
 }
 

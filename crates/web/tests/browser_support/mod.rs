@@ -89,13 +89,11 @@ impl Driver {
                     last_err = format!("chromedriver exited with {status}");
                     break;
                 }
-                if let Ok(r) = http.get(format!("http://127.0.0.1:{port}/status")).send().await {
-                    if let Ok(v) = r.json::<serde_json::Value>().await {
-                        if v["value"]["ready"].as_bool() == Some(true) {
+                if let Ok(r) = http.get(format!("http://127.0.0.1:{port}/status")).send().await
+                    && let Ok(v) = r.json::<serde_json::Value>().await
+                        && v["value"]["ready"].as_bool() == Some(true) {
                             return Some(d);
                         }
-                    }
-                }
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
             if last_err.is_empty() {
@@ -310,13 +308,11 @@ impl Browser {
         while Instant::now() < deadline {
             let now = self.downloaded();
             let partial = now.iter().any(|p| p.extension().is_some_and(|e| e == "crdownload" || e == "tmp"));
-            if !partial {
-                if let Some(p) = now.into_iter().find(|p| !before.contains(p)) {
-                    if std::fs::metadata(&p).map(|m| m.len() > 0).unwrap_or(false) {
+            if !partial
+                && let Some(p) = now.into_iter().find(|p| !before.contains(p))
+                    && std::fs::metadata(&p).map(|m| m.len() > 0).unwrap_or(false) {
                         return p;
                     }
-                }
-            }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         panic!("no download finished in {} within {PATIENCE:?} (page {})", self.downloads.display(), self.path().await);

@@ -140,13 +140,12 @@ pub async fn list(State(state): State<AppState>, p: Principal, Query(q): Query<L
         .into_iter()
         .map(|(code, name)| Opt { selected: q.region == code, value: code, label: name })
         .collect();
-    if level == RegionLevel::Township && q.region.len() == 12 && q.region.ends_with("000") {
-        if let Ok(t) = bangfu_domain::RegionCode::parse(&q.region) {
+    if level == RegionLevel::Township && q.region.len() == 12 && q.region.ends_with("000")
+        && let Ok(t) = bangfu_domain::RegionCode::parse(&q.region) {
             for (code, name) in names.children(&bangfu_domain::RegionScope::of(&t), RegionLevel::Village) {
                 regions.push(Opt { selected: false, value: code, label: format!("　{name}") });
             }
         }
-    }
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let page_view = ListPage {
         nav: Nav::new(&p, &names, "households"),
