@@ -65,6 +65,8 @@ CREATE TABLE wf_case (
 CREATE INDEX wf_case_scope ON wf_case (region_code, status, procedure, step_key);
 CREATE INDEX wf_case_due ON wf_case (status, step_due);
 CREATE INDEX wf_case_household ON wf_case (household_id, procedure, status);
+-- one open application per household and procedure (campaign cases aside), even when two arrive at once
+CREATE UNIQUE INDEX wf_case_open_once ON wf_case (household_id, procedure) WHERE status = 'open' AND campaign_id IS NULL AND household_id IS NOT NULL;
 CREATE INDEX wf_case_campaign ON wf_case (campaign_id, region_code, status);
 
 -- The decision ledger: insert-only. One row per decision, meeting result, notice event or

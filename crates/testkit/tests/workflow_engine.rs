@@ -329,3 +329,26 @@ fn a_village_verifies_its_campaign_households_in_bulk_with_one_verdict() {
         assert_eq!(in_ledger as usize, ids.len());
     }
 }
+
+#[test]
+fn two_applications_for_one_household_at_once_open_one_case() {
+    for s in setup(1, Policy::Any) {
+        let (url, key, h, village) = (s.db.store.url.clone(), s.db.store.key_path.clone(), s.households[0], s.village.clone());
+        let results: Vec<_> = std::thread::scope(|sc| {
+            let hs: Vec<_> = (0..2)
+                .map(|_| {
+                    let (url, key, village) = (url.clone(), key.clone(), village.clone());
+                    sc.spawn(move || {
+                        let mut st = Store::open(&url, Some(&key)).unwrap();
+                        let n = NewCase { procedure: PROC.into(), household_id: Some(h), reason: "申请".into(), ..Default::default() };
+                        cases::open(&mut st.conn, &actor("cun"), &RegionScope::of(&RegionCode::parse(&village).unwrap()), &n, today())
+                    })
+                })
+                .collect();
+            hs.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{}: {results:?}", s.db.name);
+        let refused = results.iter().find_map(|r| r.as_ref().err()).unwrap().to_string();
+        assert!(refused.contains("正在办理"), "{refused}");
+    }
+}

@@ -116,7 +116,7 @@ async fn the_exit_form_shows_the_checklist_and_a_village_exit_carries_the_five_f
         let id = case_id_of(r.headers()["location"].to_str().unwrap());
         let again = c.post(app.url("/apply")).form(&form).send().await.unwrap();
         assert_eq!(again.status(), 422, "one open village exit per village");
-        assert!(again.text().await.unwrap().contains("该村已有一件出列申请正在办理"));
+        assert!(again.text().await.unwrap().contains("该村已有一件同类事项正在办理"));
         let payload = app.state.db.run(move |c, _| Ok(c.query("SELECT payload FROM wf_case WHERE id = ?", &[bangfu_store::P::Int(id)])?[0][0].string())).await.unwrap();
         let v: serde_json::Value = serde_json::from_str(&payload).unwrap();
         assert_eq!(v["rural_population"], 1200);

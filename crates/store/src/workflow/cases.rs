@@ -150,6 +150,12 @@ fn household_facts(conn: &mut Conn, scope: &RegionScope, household_id: i64) -> R
 /// Opens a case at its definition's first step. Refused when the region or household is outside
 /// the scope, or the household already has an open case of the same procedure.
 pub fn open(conn: &mut Conn, actor: &Actor, scope: &RegionScope, n: &NewCase, today: NaiveDate) -> Result<i64> {
+    open_in_tx(conn, actor, scope, n, today).map_err(|e| {
+        if e.is_unique_violation() { StoreError::Invalid("该户已有一件同类事项正在办理，不能重复申请：请在办理中的案件里继续".into()) } else { e }
+    })
+}
+
+fn open_in_tx(conn: &mut Conn, actor: &Actor, scope: &RegionScope, n: &NewCase, today: NaiveDate) -> Result<i64> {
     conn.in_tx(|conn| {
         let mut n = n.clone();
         if let Some(h) = n.household_id {
@@ -174,6 +180,15 @@ pub fn open(conn: &mut Conn, actor: &Actor, scope: &RegionScope, n: &NewCase, to
         let region = RegionCode::parse(&n.region_code).map_err(|_| StoreError::Invalid(format!("区划代码“{}”无效", n.region_code)))?;
         if !scope.contains(&region) {
             return Err(StoreError::NotFound("该村（不存在或不在您的管辖范围内）".into()));
+        }
+        if n.household_id.is_none() {
+            let open = conn.query_int(
+                "SELECT COUNT(*) FROM wf_case WHERE procedure = ? AND region_code = ? AND subject_kind = 'village' AND status = 'open'",
+                &[P::Text(&n.procedure), P::Text(&n.region_code)],
+            )?;
+            if open > 0 {
+                return Err(StoreError::Invalid("该村已有一件同类事项正在办理，不能重复申请：请在办理中的案件里继续".into()));
+            }
         }
         let def = definitions::current(conn, &n.procedure, &n.region_code)?;
         let want = if n.household_id.is_some() { SubjectKind::Household } else { SubjectKind::Village };

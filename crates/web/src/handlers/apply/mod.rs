@@ -268,19 +268,7 @@ pub async fn submit(State(state): State<AppState>, p: Principal, Form(f): Form<A
     let today = bangfu_store::activity::today_china();
     let opened = state
         .db
-        .run(move |c, _| {
-            if n.household_id.is_none() {
-                // cases::open refuses a second open case per household; a village gets the same rule here
-                let open = c.query_int(
-                    "SELECT COUNT(*) FROM wf_case WHERE procedure = ? AND region_code = ? AND subject_kind = 'village' AND status = 'open'",
-                    &[bangfu_store::P::Text(&n.procedure), bangfu_store::P::Text(&n.region_code)],
-                )?;
-                if open > 0 {
-                    return Ok(Err(StoreError::Invalid("该村已有一件出列申请正在办理，不能重复申请：请在办理中的案件里继续".into())));
-                }
-            }
-            Ok(cases::open(c, &actor, &scope, &n, today))
-        })
+        .run(move |c, _| Ok(cases::open(c, &actor, &scope, &n, today)))
         .await?;
     match opened {
         Ok(id) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
