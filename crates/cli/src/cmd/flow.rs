@@ -4,8 +4,7 @@
 use super::Ctx;
 use anyhow::{bail, Result};
 use bangfu_store::audit::Actor;
-use bangfu_store::workflow::{definitions, seed};
-use bangfu_store::P;
+use bangfu_store::workflow::{definitions, seed, stats};
 use chrono::NaiveDate;
 use clap::Subcommand;
 
@@ -51,15 +50,12 @@ pub fn run(ctx: &Ctx, c: FlowCommand) -> Result<()> {
         }
         FlowCommand::Status { today } => {
             let today = today.unwrap_or_else(|| chrono::Local::now().date_naive());
-            let rows = store.conn.query(
-                "SELECT procedure, step_key, COUNT(*), SUM(CASE WHEN step_due < ? THEN 1 ELSE 0 END) FROM wf_case WHERE status = 'open' AND region_code LIKE ? GROUP BY procedure, step_key ORDER BY procedure, step_key",
-                &[P::Date(today), P::Text(&ctx.scope.like_pattern())],
-            )?;
-            if rows.is_empty() {
+            let counts = stats::counts(&mut store.conn, &ctx.scope, today)?;
+            if counts.is_empty() {
                 println!("没有办理中的案件");
             }
-            for r in rows {
-                println!("{}\t{}\t办理中 {}\t超期 {}", r[0].string(), r[1].string(), r[2].int().unwrap_or(0), r[3].int().unwrap_or(0));
+            for c in counts {
+                println!("{}\t{}\t办理中 {}\t超期 {}\t{} · {}", c.procedure, c.step_key, c.open, c.overdue, c.procedure_title, c.step_title);
             }
         }
         FlowCommand::Seed { procedure, step, region, cases } => {

@@ -36,6 +36,26 @@ pub struct LedgerRow {
     pub detail: Option<String>,
 }
 
+impl LedgerRow {
+    /// An entry by `who` on the case's current step visit, without comment or detail yet.
+    pub fn on(c: &super::cases::Case, who: &bangfu_domain::workflow::Decider, decision: &'static str) -> LedgerRow {
+        LedgerRow {
+            case_id: c.id,
+            region_code: c.region_code.clone(),
+            transition_no: c.transition_no,
+            step_index: c.step_index,
+            step_key: c.step_key.clone(),
+            decision,
+            actor: who.user.clone(),
+            role: Some(who.role.code().to_string()),
+            comment: None,
+            return_to: None,
+            verdict: None,
+            detail: None,
+        }
+    }
+}
+
 pub const LEDGER_COLUMNS: &[&str] = &["id", "case_id", "region_code", "transition_no", "step_index", "step_key", "decision", "actor", "role", "at", "comment", "return_to", "verdict", "detail"];
 
 fn text(v: Option<&str>) -> Cell {

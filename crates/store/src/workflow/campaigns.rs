@@ -5,6 +5,7 @@
 
 use super::cases::user_of;
 use super::definitions;
+use super::open_many::{self, Opening};
 use crate::audit::{self, Actor};
 use crate::db::{Conn, P};
 use crate::error::{Result, StoreError};
@@ -100,7 +101,9 @@ pub fn start_campaign(conn: &mut Conn, actor: &Actor, who: &Decider, n: &NewCamp
             return Err(invalid(format!("本县 {} 年度的动态调整已经发起，不能重复发起：请在已发起的动态调整中查看进度", n.year)));
         }
         let def = definitions::current(conn, PROCEDURE, county.as_str())?;
-        let first = def.def.steps.first().ok_or_else(|| invalid("动态调整流程没有环节"))?.key.clone();
+        if def.def.steps.is_empty() {
+            return Err(invalid("动态调整流程没有环节"));
+        }
         let count = conn.query_int(
             "SELECT COUNT(*) FROM household WHERE status = 'active' AND region_code LIKE ? AND region_code LIKE ?",
             &[P::Text(&county_like), P::Text(&scope_like)],
@@ -120,55 +123,20 @@ pub fn start_campaign(conn: &mut Conn, actor: &Actor, who: &Decider, n: &NewCamp
         for (v, d) in &deadlines {
             conn.execute("INSERT INTO wf_campaign_deadline (campaign_id, village_code, due_on) VALUES (?, ?, ?)", &[P::Int(id), P::Text(v), P::Date(*d)])?;
         }
-        let base = crate::ids::allocate(conn, "wf_case", count)?;
-        // numbered by household id from one block; the head's name (the first if the registry has
-        // several by mistake) or the household number makes the title
-        let inserted = conn.execute(
-            "INSERT INTO wf_case (id, definition_id, procedure, region_code, subject_kind, household_id, title, group_name, item, amount, payload, campaign_id, verdict, status, \
-               step_index, step_key, transition_no, step_since, step_due, applicant, created_at, updated_at, closed_at, version) \
-             SELECT CAST(? AS BIGINT) - 1 + ROW_NUMBER() OVER (ORDER BY h.id), CAST(? AS BIGINT), CAST(? AS TEXT), h.region_code, 'household', h.id, \
-               COALESCE((SELECT MIN(m.name) FROM member m WHERE m.household_id = h.id AND m.relation = 'head' AND m.removed_on IS NULL), h.household_no) || '户', \
-               h.villager_group, CAST(? AS TEXT), NULL, NULL, CAST(? AS BIGINT), NULL, 'open', 0, CAST(? AS TEXT), 0, CAST(? AS TEXT), COALESCE(dl.due_on, c.due_on), CAST(? AS TEXT), \
-               CAST(? AS TEXT), CAST(? AS TEXT), NULL, 1 \
+        open_many::prepare(conn)?;
+        conn.execute(
+            "INSERT INTO wf_open (household_id, rn, due_on) SELECT h.id, ROW_NUMBER() OVER (ORDER BY h.id), COALESCE(dl.due_on, c.due_on) \
              FROM household h JOIN wf_campaign c ON c.id = ? \
              LEFT JOIN wf_campaign_deadline dl ON dl.campaign_id = c.id AND dl.village_code = h.region_code \
              WHERE h.status = 'active' AND h.region_code LIKE ? AND h.region_code LIKE ?",
-            &[
-                P::Int(base),
-                P::Int(def.id),
-                P::Text(PROCEDURE),
-                P::Text(&format!("{}年度动态调整核实", n.year)),
-                P::Int(id),
-                P::Text(&first),
-                P::Text(&now),
-                P::Text(&user),
-                P::Text(&now),
-                P::Text(&now),
-                P::Int(id),
-                P::Text(&county_like),
-                P::Text(&scope_like),
-            ],
+            &[P::Int(id), P::Text(&county_like), P::Text(&scope_like)],
         )?;
-        if inserted as i64 != count {
+        let detail = serde_json::json!({ "campaign_id": id }).to_string();
+        let item = format!("{}年度动态调整核实", n.year);
+        let o = Opening { def: &def, step_index: 0, item: &item, campaign_id: Some(id), applicant: &user, role: Some(who.role.code()), comment: n.title.trim(), detail: Some(&detail), now: &now };
+        if open_many::open_listed(conn, &o)? != count {
             return Err(invalid("在册农户在发起过程中发生了变化，请重试"));
         }
-        let ledger_base = crate::ids::allocate(conn, "wf_decision", count)?;
-        let detail = serde_json::json!({ "campaign_id": id }).to_string();
-        conn.execute(
-            "INSERT INTO wf_decision (id, case_id, region_code, transition_no, step_index, step_key, decision, actor, role, at, comment, return_to, verdict, detail) \
-             SELECT CAST(? AS BIGINT) + (w.id - CAST(? AS BIGINT)), w.id, w.region_code, 0, 0, w.step_key, 'apply', CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), NULL, NULL, CAST(? AS TEXT) \
-             FROM wf_case w WHERE w.campaign_id = ?",
-            &[
-                P::Int(ledger_base),
-                P::Int(base),
-                P::Text(&user),
-                P::Text(who.role.code()),
-                P::Text(&now),
-                P::Text(n.title.trim()),
-                P::Text(&detail),
-                P::Int(id),
-            ],
-        )?;
         audit::record(
             conn,
             actor,

@@ -64,10 +64,7 @@ pub fn red_lines(conn: &mut Conn, household_id: i64) -> Result<Vec<RedLineHit>> 
 pub fn village_facts(conn: &mut Conn, c: &Case) -> Result<VillageFacts> {
     let payload: serde_json::Value = c.payload.as_deref().and_then(|p| serde_json::from_str(p).ok()).unwrap_or_default();
     let flag = |k: &str| payload.get(k).and_then(|v| v.as_bool()).unwrap_or(false);
-    let poor = conn.query_int(
-        "SELECT COUNT(*) FROM member m JOIN household h ON h.id = m.household_id WHERE h.region_code = ? AND h.household_type = 'poor' AND m.removed_on IS NULL",
-        &[P::Text(&c.region_code)],
-    )?;
+    let poor = poor_persons(conn, &c.region_code)?;
     Ok(VillageFacts {
         rural_population: payload.get("rural_population").and_then(|v| v.as_i64()).unwrap_or(0),
         poor_persons: poor,
@@ -77,6 +74,14 @@ pub fn village_facts(conn: &mut Conn, c: &Case) -> Result<VillageFacts> {
         hardened_road: flag("hardened_road"),
         collective_economy: flag("collective_economy"),
     })
+}
+
+/// Registered poor persons (members of 贫困户 not removed) of a village: incidence's numerator.
+pub fn poor_persons(conn: &mut Conn, village: &str) -> Result<i64> {
+    conn.query_int(
+        "SELECT COUNT(*) FROM member m JOIN household h ON h.id = m.household_id WHERE h.region_code = ? AND h.household_type = 'poor' AND m.removed_on IS NULL",
+        &[P::Text(village)],
+    )
 }
 
 /// The incidence threshold in force for a village (longest prefix of `reference_param`).

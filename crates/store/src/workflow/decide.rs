@@ -131,20 +131,8 @@ fn why_not_locked(conn: &mut Conn, scope: &RegionScope, case_id: i64) -> Result<
     Ok(Decided::Refused(format!("{}{who}", Refusal::Stale.message())))
 }
 
-fn role_code(who: &Decider) -> Option<String> {
-    Some(who.role.code().to_string())
-}
-
 fn ledger_for(c: &Case, who: &Decider, input_kind: &DecisionKind, comment: &str, verdict: Option<&str>, detail: Option<String>) -> LedgerRow {
     LedgerRow {
-        case_id: c.id,
-        region_code: c.region_code.clone(),
-        transition_no: c.transition_no,
-        step_index: c.step_index,
-        step_key: c.step_key.clone(),
-        decision: input_kind.code(),
-        actor: who.user.clone(),
-        role: role_code(who),
         comment: Some(comment.trim().to_string()).filter(|s| !s.is_empty()),
         return_to: match input_kind {
             DecisionKind::Return { to } => Some(*to),
@@ -152,6 +140,7 @@ fn ledger_for(c: &Case, who: &Decider, input_kind: &DecisionKind, comment: &str,
         },
         verdict: verdict.map(str::to_string),
         detail,
+        ..LedgerRow::on(c, who, input_kind.code())
     }
 }
 
@@ -295,12 +284,7 @@ pub fn decide_bulk(conn: &mut Conn, keys: &Keyring, actor: &Actor, who: &Decider
             report.refused.push((*id, String::new(), "不存在或不在您的管辖范围内".into()));
         }
         let exceptions: HashMap<i64, (DecisionKind, String)> = input.exceptions.iter().map(|(id, k, r)| (*id, (k.clone(), r.clone()))).collect();
-        let mut defs: BTreeMap<i64, StoredDefinition> = BTreeMap::new();
-        for c in &cases {
-            if let std::collections::btree_map::Entry::Vacant(e) = defs.entry(c.definition_id) {
-                e.insert(definitions::get(conn, c.definition_id)?);
-            }
-        }
+        let defs = definitions::by_ids(conn, cases.iter().map(|c| c.definition_id))?;
         let at_step: Vec<&Case> = cases.iter().filter(|c| c.status == CaseStatus::Open && c.step_key == input.step_key).collect();
         let ap = approvals(conn, &at_step)?;
         let mut eligible_cache: HashMap<(i64, usize, String), usize> = HashMap::new();

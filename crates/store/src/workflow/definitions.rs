@@ -72,6 +72,17 @@ pub fn get(conn: &mut Conn, id: i64) -> Result<StoredDefinition> {
     from_row(&r)
 }
 
+/// The definitions with these ids (each read once), for cases that may run on several versions.
+pub fn by_ids(conn: &mut Conn, ids: impl IntoIterator<Item = i64>) -> Result<std::collections::BTreeMap<i64, StoredDefinition>> {
+    let mut out = std::collections::BTreeMap::new();
+    for id in ids {
+        if let std::collections::btree_map::Entry::Vacant(e) = out.entry(id) {
+            e.insert(get(conn, id)?);
+        }
+    }
+    Ok(out)
+}
+
 /// Every version of every procedure, newest first within a procedure (for the administrator's page).
 pub fn list(conn: &mut Conn) -> Result<Vec<StoredDefinition>> {
     ensure_shipped(conn)?;

@@ -7,7 +7,7 @@ use super::advance::{apply_moves, ledger_row, write_ledger, LedgerRow, Move};
 use super::attachments::{self, Attachment, Owner};
 use super::cases::{case_from_row, Case, CASE_COLUMNS};
 use super::decide::lock_cases;
-use super::definitions::{self, StoredDefinition};
+use super::definitions;
 use crate::audit::{self, Actor};
 use crate::db::{Conn, P};
 use crate::error::{Result, StoreError};
@@ -113,7 +113,7 @@ pub fn record_meeting(conn: &mut Conn, keys: &Keyring, actor: &Actor, who: &Deci
         let ids: Vec<i64> = m.items.iter().map(|i| i.case_id).collect();
         let cases = lock_cases(conn, &who.scope, &ids)?;
         let by_id: HashMap<i64, &Case> = cases.iter().map(|c| (c.id, c)).collect();
-        let mut defs: BTreeMap<i64, StoredDefinition> = BTreeMap::new();
+        let defs = definitions::by_ids(conn, cases.iter().map(|c| c.definition_id))?;
         let mut quorum = (0u32, 1u32);
         for it in &m.items {
             let c = by_id.get(&it.case_id).ok_or_else(|| invalid(format!("案件 {} 不存在或不在您的管辖范围内", it.case_id)))?;
@@ -123,9 +123,6 @@ pub fn record_meeting(conn: &mut Conn, keys: &Keyring, actor: &Actor, who: &Deci
             }
             if c.status != CaseStatus::Open {
                 return Err(invalid(format!("{name}{}，不能再评议", c.status.label())));
-            }
-            if let std::collections::btree_map::Entry::Vacant(e) = defs.entry(c.definition_id) {
-                e.insert(definitions::get(conn, c.definition_id)?);
             }
             let def = &defs[&c.definition_id];
             let step = def.def.step(c.step_index).ok_or_else(|| invalid(format!("{name}的环节已不存在")))?;
@@ -177,20 +174,7 @@ pub fn record_meeting(conn: &mut Conn, keys: &Keyring, actor: &Actor, who: &Deci
                 &[P::Int(id), P::Int(c.id), P::Bool(it.passed), it.votes_for.map(P::Int).unwrap_or(P::Null), it.votes_against.map(P::Int).unwrap_or(P::Null), if note.is_empty() { P::Null } else { P::Text(note) }],
             )?;
             let detail = serde_json::json!({ "deliberation_id": id, "passed": it.passed, "votes": { "for": it.votes_for, "against": it.votes_against } }).to_string();
-            let row = LedgerRow {
-                case_id: c.id,
-                region_code: c.region_code.clone(),
-                transition_no: c.transition_no,
-                step_index: c.step_index,
-                step_key: c.step_key.clone(),
-                decision: "deliberated",
-                actor: who.user.clone(),
-                role: Some(who.role.code().to_string()),
-                comment: Some(note.to_string()).filter(|s| !s.is_empty()),
-                return_to: None,
-                verdict: None,
-                detail: Some(detail),
-            };
+            let row = LedgerRow { comment: Some(note.to_string()).filter(|s| !s.is_empty()), detail: Some(detail), ..LedgerRow::on(c, who, "deliberated") };
             ledger.push(ledger_row(&row, &now));
             let outcome = if it.passed { engine::next_after(&def.def, c.step_index) } else { Outcome::Rejected };
             moves.entry(c.definition_id).or_default().push(Move { case_id: c.id, region_code: c.region_code.clone(), household_id: c.household_id, title: c.title.clone(), outcome });
@@ -330,28 +314,16 @@ pub fn waiting_cases(conn: &mut Conn, scope: &RegionScope, village_code: &str) -
         &[P::Text(village_code), P::Text(&scope.like_pattern())],
     )?;
     let cases: Vec<Case> = rows.iter().map(|r| case_from_row(r)).collect();
-    let mut kinds: HashMap<i64, StoredDefinition> = HashMap::new();
-    let mut out = Vec::new();
-    for c in cases {
-        if let std::collections::hash_map::Entry::Vacant(e) = kinds.entry(c.definition_id) {
-            e.insert(definitions::get(conn, c.definition_id)?);
-        }
-        if kinds[&c.definition_id].def.step(c.step_index).is_some_and(|s| s.kind == StepKind::Deliberation) {
-            out.push(c);
-        }
-    }
-    Ok(out)
+    let defs = definitions::by_ids(conn, cases.iter().map(|c| c.definition_id))?;
+    Ok(cases.into_iter().filter(|c| defs[&c.definition_id].def.step(c.step_index).is_some_and(|s| s.kind == StepKind::Deliberation)).collect())
 }
 
 /// The quorum the waiting cases' steps ask for (the strictest; 2/3 when none).
 pub fn quorum_for(conn: &mut Conn, cases: &[Case]) -> Result<(u32, u32)> {
     let mut quorum = (2u32, 3u32);
     let mut first = true;
-    let mut defs: HashMap<i64, StoredDefinition> = HashMap::new();
+    let defs = definitions::by_ids(conn, cases.iter().map(|c| c.definition_id))?;
     for c in cases {
-        if let std::collections::hash_map::Entry::Vacant(e) = defs.entry(c.definition_id) {
-            e.insert(definitions::get(conn, c.definition_id)?);
-        }
         if let Some(s) = defs[&c.definition_id].def.step(c.step_index) {
             let q = s.quorum_or_default();
             if first || (q.0 as u64) * (quorum.1 as u64) > (quorum.0 as u64) * (q.1 as u64) {

@@ -14,6 +14,7 @@ pub mod definitions;
 pub mod seed;
 pub mod notices;
 pub mod objections;
+pub mod open_many;
 pub mod stats;
 
 pub use cases::{Case, CaseFile, CaseFilter, LedgerEntry, NewCase};

@@ -237,13 +237,7 @@ fn refuse(c: &Case, why: String) -> StoreError {
 
 /// The definitions of a set of cases, by id.
 fn definitions_of(conn: &mut Conn, cases: &[Case]) -> Result<BTreeMap<i64, StoredDefinition>> {
-    let mut defs = BTreeMap::new();
-    for c in cases {
-        if let std::collections::btree_map::Entry::Vacant(e) = defs.entry(c.definition_id) {
-            e.insert(definitions::get(conn, c.definition_id)?);
-        }
-    }
-    Ok(defs)
+    definitions::by_ids(conn, cases.iter().map(|c| c.definition_id))
 }
 
 /// The engine's view of the whole notice (its region, nobody's own case) for notice-level acts.
@@ -380,20 +374,7 @@ fn insert_notice(conn: &mut Conn, actor: &Actor, n: &NewNotice, kind: &str, regi
 }
 
 fn ledger_for(c: &Case, who: &Decider, decision: &'static str, notice_id: i64, comment: Option<String>, return_to: Option<usize>) -> LedgerRow {
-    LedgerRow {
-        case_id: c.id,
-        region_code: c.region_code.clone(),
-        transition_no: c.transition_no,
-        step_index: c.step_index,
-        step_key: c.step_key.clone(),
-        decision,
-        actor: who.user.clone(),
-        role: Some(who.role.code().to_string()),
-        comment,
-        return_to,
-        verdict: None,
-        detail: Some(serde_json::json!({ "notice_id": notice_id }).to_string()),
-    }
+    LedgerRow { comment, return_to, detail: Some(serde_json::json!({ "notice_id": notice_id }).to_string()), ..LedgerRow::on(c, who, decision) }
 }
 
 /// Moves cases on from the step they are at (each per its own definition).
@@ -563,13 +544,10 @@ pub fn waiting_groups(conn: &mut Conn, scope: &RegionScope) -> Result<Vec<Waitin
          GROUP BY c.procedure, c.step_key, c.definition_id, c.region_code",
         &[P::Text(&scope.like_pattern()), P::Bool(false)],
     )?;
-    let mut defs: BTreeMap<i64, StoredDefinition> = BTreeMap::new();
+    let defs = definitions::by_ids(conn, rows.iter().map(|r| r[2].int().unwrap_or_default()))?;
     let mut groups: BTreeMap<(String, String, String), WaitingGroup> = BTreeMap::new();
     for r in rows {
         let def_id = r[2].int().unwrap_or_default();
-        if let std::collections::btree_map::Entry::Vacant(e) = defs.entry(def_id) {
-            e.insert(definitions::get(conn, def_id)?);
-        }
         let (procedure, step_key, region) = (r[0].string(), r[1].string(), r[3].string());
         let Some(step) = defs[&def_id].def.steps.iter().find(|s| s.key == step_key).cloned() else { continue };
         if !matches!(step.kind, StepKind::Notice | StepKind::Announcement) {

@@ -206,11 +206,7 @@ async fn page(state: &AppState, p: &Principal, f: ApplyForm, error: String) -> A
         let (poor, threshold) = state
             .db
             .run(move |c, _| {
-                let poor = c.query_int(
-                    "SELECT COUNT(*) FROM member m JOIN household h ON h.id = m.household_id WHERE h.region_code = ? AND h.household_type = 'poor' AND m.removed_on IS NULL",
-                    &[bangfu_store::P::Text(&v)],
-                )?;
-                Ok((poor, checks::threshold(c, &v)?))
+                Ok((checks::poor_persons(c, &v)?, checks::threshold(c, &v)?))
             })
             .await?;
         out.poor_persons = poor;
